@@ -1,0 +1,76 @@
+"""Flat channels: y = h x + n, with n ~ CN(0, N0) and E|h|^2 = 1.
+
+Gains are drawn per symbol (fast fading) or held for ``coherence`` symbols
+(block fading). ``equalise`` is zero-forcing with perfect channel knowledge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CHANNEL_MODELS = ("awgn", "rayleigh_fast", "rayleigh_block", "rician", "fixed_gain")
+
+
+@dataclass(frozen=True)
+class FadingSpec:
+    model: str = "awgn"
+    coherence: int = 1  # symbols per gain draw (rayleigh_block, rician)
+    rician_k: float = 3.0  # linear K factor: LOS power / scattered power
+    gain: float = 0.9  # fixed_gain
+
+    def __post_init__(self) -> None:
+        if self.model not in CHANNEL_MODELS:
+            raise ValueError(f"unknown channel model {self.model!r}; choose one of {CHANNEL_MODELS}")
+        if self.coherence < 1:
+            raise ValueError("coherence must be at least 1 symbol")
+        if self.rician_k < 0:
+            raise ValueError("rician_k must be >= 0")
+
+
+def draw_gains(n: int, spec: FadingSpec, rng: np.random.Generator) -> np.ndarray | None:
+    """Complex gains for n symbols, or None for AWGN (h = 1)."""
+    if spec.model == "awgn":
+        return None
+    if spec.model == "fixed_gain":
+        return np.full(n, spec.gain, dtype=np.complex64)
+    coherence = 1 if spec.model == "rayleigh_fast" else spec.coherence
+    n_draws = -(-n // coherence)
+    scattered = _complex_normal(n_draws, rng)  # CN(0, 1)
+    if spec.model == "rician":
+        k = spec.rician_k
+        draws = np.sqrt(k / (k + 1)) + np.sqrt(1 / (k + 1)) * scattered
+    else:
+        draws = scattered
+    draws = draws.astype(np.complex64)
+    return draws if coherence == 1 else np.repeat(draws, coherence)[:n]
+
+
+def _complex_normal(n: int, rng: np.random.Generator) -> np.ndarray:
+    """n samples of CN(0, 1), complex64."""
+    pair = rng.standard_normal(2 * n, dtype=np.float32) * np.float32(np.sqrt(0.5))
+    return pair.view(np.complex64)
+
+
+def add_noise(y: np.ndarray, n0: float, rng: np.random.Generator) -> np.ndarray:
+    """y + CN(0, n0) noise, in place on a complex64 copy."""
+    out = np.array(y, dtype=np.complex64, copy=True)
+    if n0 > 0:
+        noise = rng.standard_normal(2 * out.size, dtype=np.float32)
+        noise *= np.float32(np.sqrt(n0 / 2))
+        out += noise.view(np.complex64)
+    return out
+
+
+def apply_channel(x: np.ndarray, gains: np.ndarray | None, n0: float, rng: np.random.Generator) -> np.ndarray:
+    """y = h x + n."""
+    faded = x if gains is None else gains * x
+    return add_noise(faded, n0, rng)
+
+
+def equalise(y: np.ndarray, gains: np.ndarray | None) -> np.ndarray:
+    """Zero-forcing with perfect CSI: y / h."""
+    if gains is None:
+        return y
+    return y / gains

@@ -1,0 +1,1 @@
+"""Generated stubs of the semcom.v1 wire format (see proto/)."""
