@@ -24,29 +24,29 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16semcom/v1/semcom.proto\x12\tsemcom.v1\"F\n\x06Tensor\x12\x1f\n\x05\x64type\x18\x01 \x01(\x0e\x32\x10.semcom.v1.DType\x12\r\n\x05shape\x18\x02 \x03(\x03\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"@\n\x0cQuantization\x12\x0c\n\x04\x62its\x18\x01 \x01(\r\x12\x10\n\x08\x63lip_min\x18\x02 \x01(\x01\x12\x10\n\x08\x63lip_max\x18\x03 \x01(\x01\"\xef\x01\n\x07Segment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\ttransport\x18\x02 \x01(\x0e\x32\x14.semcom.v1.Transport\x12\x0e\n\x04text\x18\x03 \x01(\tH\x00\x12#\n\x06tensor\x18\x04 \x01(\x0b\x32\x11.semcom.v1.TensorH\x00\x12\x0e\n\x04\x64\x61ta\x18\x05 \x01(\x0cH\x00\x12.\n\rnumber_format\x18\x06 \x01(\x0e\x32\x17.semcom.v1.NumberFormat\x12-\n\x0cquantization\x18\x07 \x01(\x0b\x32\x17.semcom.v1.QuantizationB\t\n\x07\x63ontent\"t\n\x0fSemanticPayload\x12\x10\n\x08pipeline\x18\x01 \x01(\t\x12$\n\x08segments\x18\x02 \x03(\x0b\x32\x12.semcom.v1.Segment\x12\x14\n\x0csource_shape\x18\x03 \x03(\x03\x12\x13\n\x0bheader_json\x18\x04 \x01(\t\"\xd2\x02\n\rChannelConfig\x12&\n\x05model\x18\x01 \x01(\x0e\x32\x17.semcom.v1.ChannelModel\x12\x0e\n\x06snr_db\x18\x02 \x01(\x01\x12$\n\x08snr_type\x18\x03 \x01(\x0e\x32\x12.semcom.v1.SnrType\x12)\n\nmodulation\x18\x04 \x01(\x0e\x32\x15.semcom.v1.Modulation\x12\x1b\n\x03\x66\x65\x63\x18\x05 \x01(\x0e\x32\x0e.semcom.v1.Fec\x12\x0c\n\x04rs_n\x18\x06 \x01(\r\x12\x0c\n\x04rs_k\x18\x07 \x01(\r\x12\x19\n\x11interleaver_depth\x18\x08 \x01(\r\x12\x19\n\x11\x63oherence_symbols\x18\t \x01(\r\x12\x10\n\x08rician_k\x18\n \x01(\x01\x12\x0c\n\x04gain\x18\x0b \x01(\x01\x12\x1b\n\x03\x63si\x18\x0c \x01(\x0e\x32\x0e.semcom.v1.Csi\x12\x0c\n\x04seed\x18\r \x01(\x04\"\xff\x01\n\x0cSegmentStats\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\ttransport\x18\x02 \x01(\x0e\x32\x14.semcom.v1.Transport\x12\x14\n\x0c\x63hannel_uses\x18\x03 \x01(\x04\x12\x14\n\x0cpayload_bits\x18\x04 \x01(\x04\x12\x12\n\ncoded_bits\x18\x05 \x01(\x04\x12\x1a\n\x12pre_fec_bit_errors\x18\x06 \x01(\x04\x12\x1b\n\x13post_fec_bit_errors\x18\x07 \x01(\x04\x12\x11\n\tcodewords\x18\x08 \x01(\r\x12\x18\n\x10\x66\x61iled_codewords\x18\t \x01(\r\x12\x12\n\nanalog_mse\x18\n \x01(\x01\"\x98\x02\n\tLinkStats\x12)\n\x08segments\x18\x01 \x03(\x0b\x32\x17.semcom.v1.SegmentStats\x12\x14\n\x0c\x63hannel_uses\x18\x02 \x01(\x04\x12\x13\n\x0bsource_dims\x18\x03 \x01(\x04\x12\x17\n\x0f\x62\x61ndwidth_ratio\x18\x04 \x01(\x01\x12\x11\n\tbits_sent\x18\x05 \x01(\x04\x12\x1a\n\x12pre_fec_bit_errors\x18\x06 \x01(\x04\x12\x1b\n\x13post_fec_bit_errors\x18\x07 \x01(\x04\x12\x18\n\x10\x66\x61iled_codewords\x18\x08 \x01(\r\x12\x10\n\x08\x65s_n0_db\x18\t \x01(\x01\x12\x10\n\x08\x65\x62_n0_db\x18\n \x01(\x01\x12\x12\n\ncompute_ms\x18\x0b \x01(\x01\"p\n\rEncodeRequest\x12\x10\n\x08pipeline\x18\x01 \x01(\t\x12\r\n\x05image\x18\x02 \x01(\x0c\x12\x13\n\x0bparams_json\x18\x03 \x01(\t\x12)\n\x07\x63hannel\x18\x04 \x01(\x0b\x32\x18.semcom.v1.ChannelConfig\"Q\n\x0e\x45ncodeResponse\x12+\n\x07payload\x18\x01 \x01(\x0b\x32\x1a.semcom.v1.SemanticPayload\x12\x12\n\ncompute_ms\x18\x02 \x01(\x01\"h\n\x0fTransmitRequest\x12+\n\x07payload\x18\x01 \x01(\x0b\x32\x1a.semcom.v1.SemanticPayload\x12(\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x18.semcom.v1.ChannelConfig\"d\n\x10TransmitResponse\x12+\n\x07payload\x18\x01 \x01(\x0b\x32\x1a.semcom.v1.SemanticPayload\x12#\n\x05stats\x18\x02 \x01(\x0b\x32\x14.semcom.v1.LinkStats\"a\n\rDecodeRequest\x12+\n\x07payload\x18\x01 \x01(\x0b\x32\x1a.semcom.v1.SemanticPayload\x12#\n\x05stats\x18\x02 \x01(\x0b\x32\x14.semcom.v1.LinkStats\"h\n\x0e\x44\x65\x63odeResponse\x12\x11\n\timage_png\x18\x01 \x01(\x0c\x12\x0c\n\x04lost\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x11\n\tinfo_json\x18\x04 \x01(\t\x12\x12\n\ncompute_ms\x18\x05 \x01(\x01*\x87\x01\n\x05\x44Type\x12\x15\n\x11\x44TYPE_UNSPECIFIED\x10\x00\x12\x0b\n\x07\x46LOAT64\x10\x01\x12\x0b\n\x07\x46LOAT32\x10\x02\x12\x0b\n\x07\x46LOAT16\x10\x03\x12\t\n\x05UINT8\x10\x04\x12\x08\n\x04INT8\x10\x05\x12\n\n\x06UINT16\x10\x06\x12\t\n\x05INT16\x10\x07\x12\t\n\x05INT32\x10\x08\x12\t\n\x05INT64\x10\t*?\n\tTransport\x12\x19\n\x15TRANSPORT_UNSPECIFIED\x10\x00\x12\x0b\n\x07\x44IGITAL\x10\x01\x12\n\n\x06\x41NALOG\x10\x02*v\n\x0cNumberFormat\x12\x1d\n\x19NUMBER_FORMAT_UNSPECIFIED\x10\x00\x12\n\n\x06NATIVE\x10\x01\x12\x0e\n\nAS_FLOAT64\x10\x02\x12\x0e\n\nAS_FLOAT32\x10\x03\x12\x0e\n\nAS_FLOAT16\x10\x04\x12\x0b\n\x07UNIFORM\x10\x05*z\n\x0c\x43hannelModel\x12\x1d\n\x19\x43HANNEL_MODEL_UNSPECIFIED\x10\x00\x12\x08\n\x04\x41WGN\x10\x01\x12\x11\n\rRAYLEIGH_FAST\x10\x02\x12\x12\n\x0eRAYLEIGH_BLOCK\x10\x03\x12\n\n\x06RICIAN\x10\x04\x12\x0e\n\nFIXED_GAIN\x10\x05*9\n\x07SnrType\x12\x18\n\x14SNR_TYPE_UNSPECIFIED\x10\x00\x12\t\n\x05\x45S_N0\x10\x01\x12\t\n\x05\x45\x42_N0\x10\x02*^\n\nModulation\x12\x1a\n\x16MODULATION_UNSPECIFIED\x10\x00\x12\x08\n\x04\x42PSK\x10\x01\x12\x08\n\x04QPSK\x10\x02\x12\t\n\x05QAM16\x10\x03\x12\t\n\x05QAM64\x10\x04\x12\n\n\x06QAM256\x10\x05*6\n\x03\x46\x65\x63\x12\x13\n\x0f\x46\x45\x43_UNSPECIFIED\x10\x00\x12\x08\n\x04NONE\x10\x01\x12\x10\n\x0cREED_SOLOMON\x10\x02*3\n\x03\x43si\x12\x13\n\x0f\x43SI_UNSPECIFIED\x10\x00\x12\x0b\n\x07PERFECT\x10\x01\x12\n\n\x06NO_CSI\x10\x02\x32L\n\x0bTransmitter\x12=\n\x06\x45ncode\x12\x18.semcom.v1.EncodeRequest\x1a\x19.semcom.v1.EncodeResponse2N\n\x07\x43hannel\x12\x43\n\x08Transmit\x12\x1a.semcom.v1.TransmitRequest\x1a\x1b.semcom.v1.TransmitResponse2I\n\x08Receiver\x12=\n\x06\x44\x65\x63ode\x12\x18.semcom.v1.DecodeRequest\x1a\x19.semcom.v1.DecodeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16semcom/v1/semcom.proto\x12\tsemcom.v1\"F\n\x06Tensor\x12\x1f\n\x05\x64type\x18\x01 \x01(\x0e\x32\x10.semcom.v1.DType\x12\r\n\x05shape\x18\x02 \x03(\x03\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"@\n\x0cQuantization\x12\x0c\n\x04\x62its\x18\x01 \x01(\r\x12\x10\n\x08\x63lip_min\x18\x02 \x01(\x01\x12\x10\n\x08\x63lip_max\x18\x03 \x01(\x01\"\xef\x01\n\x07Segment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\ttransport\x18\x02 \x01(\x0e\x32\x14.semcom.v1.Transport\x12\x0e\n\x04text\x18\x03 \x01(\tH\x00\x12#\n\x06tensor\x18\x04 \x01(\x0b\x32\x11.semcom.v1.TensorH\x00\x12\x0e\n\x04\x64\x61ta\x18\x05 \x01(\x0cH\x00\x12.\n\rnumber_format\x18\x06 \x01(\x0e\x32\x17.semcom.v1.NumberFormat\x12-\n\x0cquantization\x18\x07 \x01(\x0b\x32\x17.semcom.v1.QuantizationB\t\n\x07\x63ontent\"t\n\x0fSemanticPayload\x12\x10\n\x08pipeline\x18\x01 \x01(\t\x12$\n\x08segments\x18\x02 \x03(\x0b\x32\x12.semcom.v1.Segment\x12\x14\n\x0csource_shape\x18\x03 \x03(\x03\x12\x13\n\x0bheader_json\x18\x04 \x01(\t\"\xf2\x02\n\rChannelConfig\x12&\n\x05model\x18\x01 \x01(\x0e\x32\x17.semcom.v1.ChannelModel\x12\x0e\n\x06snr_db\x18\x02 \x01(\x01\x12$\n\x08snr_type\x18\x03 \x01(\x0e\x32\x12.semcom.v1.SnrType\x12)\n\nmodulation\x18\x04 \x01(\x0e\x32\x15.semcom.v1.Modulation\x12\x1b\n\x03\x66\x65\x63\x18\x05 \x01(\x0e\x32\x0e.semcom.v1.Fec\x12\x0c\n\x04rs_n\x18\x06 \x01(\r\x12\x0c\n\x04rs_k\x18\x07 \x01(\r\x12\x19\n\x11interleaver_depth\x18\x08 \x01(\r\x12\x19\n\x11\x63oherence_symbols\x18\t \x01(\r\x12\x15\n\x08rician_k\x18\n \x01(\x01H\x00\x88\x01\x01\x12\x11\n\x04gain\x18\x0b \x01(\x01H\x01\x88\x01\x01\x12\x1b\n\x03\x63si\x18\x0c \x01(\x0e\x32\x0e.semcom.v1.Csi\x12\x0c\n\x04seed\x18\r \x01(\x04\x42\x0b\n\t_rician_kB\x07\n\x05_gain\"\xff\x01\n\x0cSegmentStats\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\ttransport\x18\x02 \x01(\x0e\x32\x14.semcom.v1.Transport\x12\x14\n\x0c\x63hannel_uses\x18\x03 \x01(\x04\x12\x14\n\x0cpayload_bits\x18\x04 \x01(\x04\x12\x12\n\ncoded_bits\x18\x05 \x01(\x04\x12\x1a\n\x12pre_fec_bit_errors\x18\x06 \x01(\x04\x12\x1b\n\x13post_fec_bit_errors\x18\x07 \x01(\x04\x12\x11\n\tcodewords\x18\x08 \x01(\r\x12\x18\n\x10\x66\x61iled_codewords\x18\t \x01(\r\x12\x12\n\nanalog_mse\x18\n \x01(\x01\"\x98\x02\n\tLinkStats\x12)\n\x08segments\x18\x01 \x03(\x0b\x32\x17.semcom.v1.SegmentStats\x12\x14\n\x0c\x63hannel_uses\x18\x02 \x01(\x04\x12\x13\n\x0bsource_dims\x18\x03 \x01(\x04\x12\x17\n\x0f\x62\x61ndwidth_ratio\x18\x04 \x01(\x01\x12\x11\n\tbits_sent\x18\x05 \x01(\x04\x12\x1a\n\x12pre_fec_bit_errors\x18\x06 \x01(\x04\x12\x1b\n\x13post_fec_bit_errors\x18\x07 \x01(\x04\x12\x18\n\x10\x66\x61iled_codewords\x18\x08 \x01(\r\x12\x10\n\x08\x65s_n0_db\x18\t \x01(\x01\x12\x10\n\x08\x65\x62_n0_db\x18\n \x01(\x01\x12\x12\n\ncompute_ms\x18\x0b \x01(\x01\"p\n\rEncodeRequest\x12\x10\n\x08pipeline\x18\x01 \x01(\t\x12\r\n\x05image\x18\x02 \x01(\x0c\x12\x13\n\x0bparams_json\x18\x03 \x01(\t\x12)\n\x07\x63hannel\x18\x04 \x01(\x0b\x32\x18.semcom.v1.ChannelConfig\"Q\n\x0e\x45ncodeResponse\x12+\n\x07payload\x18\x01 \x01(\x0b\x32\x1a.semcom.v1.SemanticPayload\x12\x12\n\ncompute_ms\x18\x02 \x01(\x01\"h\n\x0fTransmitRequest\x12+\n\x07payload\x18\x01 \x01(\x0b\x32\x1a.semcom.v1.SemanticPayload\x12(\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x18.semcom.v1.ChannelConfig\"d\n\x10TransmitResponse\x12+\n\x07payload\x18\x01 \x01(\x0b\x32\x1a.semcom.v1.SemanticPayload\x12#\n\x05stats\x18\x02 \x01(\x0b\x32\x14.semcom.v1.LinkStats\"a\n\rDecodeRequest\x12+\n\x07payload\x18\x01 \x01(\x0b\x32\x1a.semcom.v1.SemanticPayload\x12#\n\x05stats\x18\x02 \x01(\x0b\x32\x14.semcom.v1.LinkStats\"h\n\x0e\x44\x65\x63odeResponse\x12\x11\n\timage_png\x18\x01 \x01(\x0c\x12\x0c\n\x04lost\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x11\n\tinfo_json\x18\x04 \x01(\t\x12\x12\n\ncompute_ms\x18\x05 \x01(\x01*\x87\x01\n\x05\x44Type\x12\x15\n\x11\x44TYPE_UNSPECIFIED\x10\x00\x12\x0b\n\x07\x46LOAT64\x10\x01\x12\x0b\n\x07\x46LOAT32\x10\x02\x12\x0b\n\x07\x46LOAT16\x10\x03\x12\t\n\x05UINT8\x10\x04\x12\x08\n\x04INT8\x10\x05\x12\n\n\x06UINT16\x10\x06\x12\t\n\x05INT16\x10\x07\x12\t\n\x05INT32\x10\x08\x12\t\n\x05INT64\x10\t*?\n\tTransport\x12\x19\n\x15TRANSPORT_UNSPECIFIED\x10\x00\x12\x0b\n\x07\x44IGITAL\x10\x01\x12\n\n\x06\x41NALOG\x10\x02*v\n\x0cNumberFormat\x12\x1d\n\x19NUMBER_FORMAT_UNSPECIFIED\x10\x00\x12\n\n\x06NATIVE\x10\x01\x12\x0e\n\nAS_FLOAT64\x10\x02\x12\x0e\n\nAS_FLOAT32\x10\x03\x12\x0e\n\nAS_FLOAT16\x10\x04\x12\x0b\n\x07UNIFORM\x10\x05*z\n\x0c\x43hannelModel\x12\x1d\n\x19\x43HANNEL_MODEL_UNSPECIFIED\x10\x00\x12\x08\n\x04\x41WGN\x10\x01\x12\x11\n\rRAYLEIGH_FAST\x10\x02\x12\x12\n\x0eRAYLEIGH_BLOCK\x10\x03\x12\n\n\x06RICIAN\x10\x04\x12\x0e\n\nFIXED_GAIN\x10\x05*9\n\x07SnrType\x12\x18\n\x14SNR_TYPE_UNSPECIFIED\x10\x00\x12\t\n\x05\x45S_N0\x10\x01\x12\t\n\x05\x45\x42_N0\x10\x02*^\n\nModulation\x12\x1a\n\x16MODULATION_UNSPECIFIED\x10\x00\x12\x08\n\x04\x42PSK\x10\x01\x12\x08\n\x04QPSK\x10\x02\x12\t\n\x05QAM16\x10\x03\x12\t\n\x05QAM64\x10\x04\x12\n\n\x06QAM256\x10\x05*6\n\x03\x46\x65\x63\x12\x13\n\x0f\x46\x45\x43_UNSPECIFIED\x10\x00\x12\x08\n\x04NONE\x10\x01\x12\x10\n\x0cREED_SOLOMON\x10\x02*3\n\x03\x43si\x12\x13\n\x0f\x43SI_UNSPECIFIED\x10\x00\x12\x0b\n\x07PERFECT\x10\x01\x12\n\n\x06NO_CSI\x10\x02\x32L\n\x0bTransmitter\x12=\n\x06\x45ncode\x12\x18.semcom.v1.EncodeRequest\x1a\x19.semcom.v1.EncodeResponse2N\n\x07\x43hannel\x12\x43\n\x08Transmit\x12\x1a.semcom.v1.TransmitRequest\x1a\x1b.semcom.v1.TransmitResponse2I\n\x08Receiver\x12=\n\x06\x44\x65\x63ode\x12\x18.semcom.v1.DecodeRequest\x1a\x19.semcom.v1.DecodeResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'semcom.v1.semcom_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DTYPE']._serialized_start=2028
-  _globals['_DTYPE']._serialized_end=2163
-  _globals['_TRANSPORT']._serialized_start=2165
-  _globals['_TRANSPORT']._serialized_end=2228
-  _globals['_NUMBERFORMAT']._serialized_start=2230
-  _globals['_NUMBERFORMAT']._serialized_end=2348
-  _globals['_CHANNELMODEL']._serialized_start=2350
-  _globals['_CHANNELMODEL']._serialized_end=2472
-  _globals['_SNRTYPE']._serialized_start=2474
-  _globals['_SNRTYPE']._serialized_end=2531
-  _globals['_MODULATION']._serialized_start=2533
-  _globals['_MODULATION']._serialized_end=2627
-  _globals['_FEC']._serialized_start=2629
-  _globals['_FEC']._serialized_end=2683
-  _globals['_CSI']._serialized_start=2685
-  _globals['_CSI']._serialized_end=2736
+  _globals['_DTYPE']._serialized_start=2060
+  _globals['_DTYPE']._serialized_end=2195
+  _globals['_TRANSPORT']._serialized_start=2197
+  _globals['_TRANSPORT']._serialized_end=2260
+  _globals['_NUMBERFORMAT']._serialized_start=2262
+  _globals['_NUMBERFORMAT']._serialized_end=2380
+  _globals['_CHANNELMODEL']._serialized_start=2382
+  _globals['_CHANNELMODEL']._serialized_end=2504
+  _globals['_SNRTYPE']._serialized_start=2506
+  _globals['_SNRTYPE']._serialized_end=2563
+  _globals['_MODULATION']._serialized_start=2565
+  _globals['_MODULATION']._serialized_end=2659
+  _globals['_FEC']._serialized_start=2661
+  _globals['_FEC']._serialized_end=2715
+  _globals['_CSI']._serialized_start=2717
+  _globals['_CSI']._serialized_end=2768
   _globals['_TENSOR']._serialized_start=37
   _globals['_TENSOR']._serialized_end=107
   _globals['_QUANTIZATION']._serialized_start=109
@@ -56,27 +56,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SEMANTICPAYLOAD']._serialized_start=417
   _globals['_SEMANTICPAYLOAD']._serialized_end=533
   _globals['_CHANNELCONFIG']._serialized_start=536
-  _globals['_CHANNELCONFIG']._serialized_end=874
-  _globals['_SEGMENTSTATS']._serialized_start=877
-  _globals['_SEGMENTSTATS']._serialized_end=1132
-  _globals['_LINKSTATS']._serialized_start=1135
-  _globals['_LINKSTATS']._serialized_end=1415
-  _globals['_ENCODEREQUEST']._serialized_start=1417
-  _globals['_ENCODEREQUEST']._serialized_end=1529
-  _globals['_ENCODERESPONSE']._serialized_start=1531
-  _globals['_ENCODERESPONSE']._serialized_end=1612
-  _globals['_TRANSMITREQUEST']._serialized_start=1614
-  _globals['_TRANSMITREQUEST']._serialized_end=1718
-  _globals['_TRANSMITRESPONSE']._serialized_start=1720
-  _globals['_TRANSMITRESPONSE']._serialized_end=1820
-  _globals['_DECODEREQUEST']._serialized_start=1822
-  _globals['_DECODEREQUEST']._serialized_end=1919
-  _globals['_DECODERESPONSE']._serialized_start=1921
-  _globals['_DECODERESPONSE']._serialized_end=2025
-  _globals['_TRANSMITTER']._serialized_start=2738
-  _globals['_TRANSMITTER']._serialized_end=2814
-  _globals['_CHANNEL']._serialized_start=2816
-  _globals['_CHANNEL']._serialized_end=2894
-  _globals['_RECEIVER']._serialized_start=2896
-  _globals['_RECEIVER']._serialized_end=2969
+  _globals['_CHANNELCONFIG']._serialized_end=906
+  _globals['_SEGMENTSTATS']._serialized_start=909
+  _globals['_SEGMENTSTATS']._serialized_end=1164
+  _globals['_LINKSTATS']._serialized_start=1167
+  _globals['_LINKSTATS']._serialized_end=1447
+  _globals['_ENCODEREQUEST']._serialized_start=1449
+  _globals['_ENCODEREQUEST']._serialized_end=1561
+  _globals['_ENCODERESPONSE']._serialized_start=1563
+  _globals['_ENCODERESPONSE']._serialized_end=1644
+  _globals['_TRANSMITREQUEST']._serialized_start=1646
+  _globals['_TRANSMITREQUEST']._serialized_end=1750
+  _globals['_TRANSMITRESPONSE']._serialized_start=1752
+  _globals['_TRANSMITRESPONSE']._serialized_end=1852
+  _globals['_DECODEREQUEST']._serialized_start=1854
+  _globals['_DECODEREQUEST']._serialized_end=1951
+  _globals['_DECODERESPONSE']._serialized_start=1953
+  _globals['_DECODERESPONSE']._serialized_end=2057
+  _globals['_TRANSMITTER']._serialized_start=2770
+  _globals['_TRANSMITTER']._serialized_end=2846
+  _globals['_CHANNEL']._serialized_start=2848
+  _globals['_CHANNEL']._serialized_end=2926
+  _globals['_RECEIVER']._serialized_start=2928
+  _globals['_RECEIVER']._serialized_end=3001
 # @@protoc_insertion_point(module_scope)

@@ -19,9 +19,8 @@ PROTO_FILES = ["semcom/v1/semcom.proto"]
 
 def generate(out_dir: Path) -> list[Path]:
     """Run protoc on every proto file; return the files written."""
-    from grpc_tools import protoc  # dev dependency, imported only here
-
     import grpc_tools
+    from grpc_tools import protoc  # dev dependency, imported only here
 
     include = Path(grpc_tools.__file__).parent / "_proto"
     out_dir.mkdir(parents=True, exist_ok=True)

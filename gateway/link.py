@@ -1,0 +1,102 @@
+"""The end-to-end link as the gateway runs it: encode -> channel -> decode -> metrics.
+
+A plain async function over :class:`~gateway.clients.ServiceClients`, so the
+route stays thin and the flow reads top to bottom.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+
+import numpy as np
+
+from gateway.clients import ServiceClients
+from gateway.errors import GatewayError
+from gateway.schemas import Metrics, TransmitConfig, TransmitResult
+from semcom import pipelines
+from semcom.images import decode_png
+from semcom.metrics import image_metrics
+from semcom.v1 import semcom_pb2 as pb
+from semcom.wire.convert import channel_config_to_pb, link_stats_from_pb
+
+
+def check_pipeline(name: str) -> None:
+    """Refuse unknown or unavailable pipelines before any service is called."""
+    try:
+        pipe = pipelines.get(name)
+    except pipelines.UnknownPipeline as exc:
+        raise GatewayError(422, "unknown_pipeline", str(exc)) from None
+    available, reason = pipe.availability()
+    if not available:
+        raise GatewayError(503, "pipeline_unavailable", f"pipeline {name!r} is unavailable: {reason}")
+
+
+async def run_link(clients: ServiceClients, image: np.ndarray, image_bytes: bytes, config: TransmitConfig,
+                   pipeline: str, timeout_s: float) -> TransmitResult:
+    """Send ``image`` through the three services; ``image_bytes`` is the upload as received."""
+    deadline = time.perf_counter() + timeout_s
+    timings: dict[str, float] = {}
+
+    def remaining() -> float:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            raise GatewayError(504, "deadline_exceeded", f"the link did not finish within {timeout_s:g} s")
+        return left
+
+    t = time.perf_counter()
+    encoded = await clients.encode(
+        pb.EncodeRequest(pipeline=pipeline, image=image_bytes, params_json=json.dumps(config.params),
+                         channel=channel_config_to_pb(config.channel)),
+        remaining(),
+    )
+    timings["encode"] = _ms(t)
+    timings["encode_compute"] = encoded.compute_ms
+
+    t = time.perf_counter()
+    sent = await clients.transmit(
+        pb.TransmitRequest(payload=encoded.payload, config=channel_config_to_pb(config.channel)), remaining()
+    )
+    timings["channel"] = _ms(t)
+    timings["channel_compute"] = sent.stats.compute_ms
+
+    t = time.perf_counter()
+    decoded = await clients.decode(pb.DecodeRequest(payload=sent.payload, stats=sent.stats), remaining())
+    timings["decode"] = _ms(t)
+    timings["decode_compute"] = decoded.compute_ms
+
+    t = time.perf_counter()
+    reconstruction = await asyncio.to_thread(decode_png, decoded.image_png)
+    if reconstruction.shape != image.shape:  # a pipeline may change the size; compare like with like
+        reconstruction = await asyncio.to_thread(_resize_like, reconstruction, image)
+    metrics = await asyncio.to_thread(image_metrics, image, reconstruction)
+    timings["metrics"] = _ms(t)
+
+    header = json.loads(sent.payload.header_json) if sent.payload.header_json else {}
+    return TransmitResult(
+        pipeline=pipeline,
+        image_png_base64=base64.b64encode(decoded.image_png).decode("ascii"),
+        width=reconstruction.shape[1],
+        height=reconstruction.shape[0],
+        lost=decoded.lost,
+        reason=decoded.reason,
+        info=json.loads(decoded.info_json) if decoded.info_json else {},
+        header=header,
+        metrics=Metrics(**metrics),
+        stats=link_stats_from_pb(sent.stats),
+        timings_ms=timings,
+    )
+
+
+def _resize_like(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    from PIL import Image
+
+    height, width = reference.shape[:2]
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.BICUBIC))
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0
+

@@ -1,0 +1,29 @@
+"""Run the gateway: ``semcom-gateway --port 8000`` (service addresses from SEMCOM_*_ADDR)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import uvicorn
+
+from gateway.app import create_app
+from gateway.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="semcom HTTP gateway")
+    parser.add_argument("--host", default=os.environ.get("SEMCOM_GATEWAY_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SEMCOM_GATEWAY_PORT", "8000")))
+    parser.add_argument("--transmitter", help="transmitter address host:port (env SEMCOM_TRANSMITTER_ADDR)")
+    parser.add_argument("--channel", help="channel address host:port (env SEMCOM_CHANNEL_ADDR)")
+    parser.add_argument("--receiver", help="receiver address host:port (env SEMCOM_RECEIVER_ADDR)")
+    parser.add_argument("--log-level", default=os.environ.get("SEMCOM_LOG_LEVEL", "info"))
+    args = parser.parse_args(argv)
+    overrides = {f"{s}_addr": getattr(args, s) for s in ("transmitter", "channel", "receiver") if getattr(args, s)}
+    settings = Settings(**overrides)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level.lower())
+
+
+if __name__ == "__main__":
+    main()

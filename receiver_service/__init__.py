@@ -1,0 +1,1 @@
+"""The receiver: runs a pipeline's decoder / generator, SemanticPayload -> image."""

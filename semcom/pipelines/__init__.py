@@ -1,0 +1,25 @@
+"""Pipelines: encoder / decoder pairs, looked up by name.
+
+To add one: subclass :class:`~semcom.pipelines.base.Pipeline` in its own module
+and register an instance below. The services need no change.
+"""
+
+from semcom.pipelines.base import Decoded, Pipeline, PipelineError, PipelineUnavailable
+from semcom.pipelines.jpeg import JpegPipeline
+from semcom.pipelines.raw import RawPipeline
+from semcom.pipelines.registry import UnknownPipeline, all_pipelines, get, names, register
+
+register(RawPipeline())
+register(JpegPipeline())
+
+__all__ = [
+    "Decoded",
+    "Pipeline",
+    "PipelineError",
+    "PipelineUnavailable",
+    "UnknownPipeline",
+    "all_pipelines",
+    "get",
+    "names",
+    "register",
+]

@@ -1,0 +1,1 @@
+"""The transmitter: runs a pipeline's encoder, image -> SemanticPayload."""
