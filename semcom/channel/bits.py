@@ -21,7 +21,6 @@ def bytes_to_indices(data: np.ndarray, bits_per_symbol: int) -> np.ndarray:
         return data.copy()
     if k in (1, 2, 4):
         # Fast path: whole symbols per byte, extracted with shifts.
-        per_byte = 8 // k
         shifts = np.arange(8 - k, -1, -k, dtype=np.uint8)
         return ((data[:, None] >> shifts) & ((1 << k) - 1)).astype(np.uint8).ravel()
     bits = np.unpackbits(data)

@@ -54,8 +54,8 @@ def _complex_normal(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def add_noise(y: np.ndarray, n0: float, rng: np.random.Generator) -> np.ndarray:
-    """y + CN(0, n0) noise, in place on a complex64 copy."""
-    out = np.array(y, dtype=np.complex64, copy=True)
+    """y + CN(0, n0) noise, on a copy (complex64, or complex128 if y is)."""
+    out = np.array(y, dtype=np.result_type(y.dtype, np.complex64), copy=True)
     if n0 > 0:
         noise = rng.standard_normal(2 * out.size, dtype=np.float32)
         noise *= np.float32(np.sqrt(n0 / 2))

@@ -113,7 +113,7 @@ def transmit_analog(
     scale = math.sqrt(power) if power > 0 else 1.0
 
     gains = draw_gains(z.size, fading_spec(config), rng)
-    y = apply_channel((z / scale).astype(np.complex64), gains, noise_variance(config.snr_db), rng)
+    y = apply_channel(z / scale, gains, noise_variance(config.snr_db), rng)
     if config.csi == "perfect":
         y = equalise(y, gains)
     z_hat = y.astype(np.complex128) * scale
