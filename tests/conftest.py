@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ def start_service(name: str, host: str = "127.0.0.1", port: int = 0, env: dict |
             raise RuntimeError(f"{name} service exited early with {proc.wait()}")
         match = re.search(r"listening on (\S+):(\d+)", line)
         if match:
+            # Keep reading its output so a chatty service never blocks on a full pipe.
+            threading.Thread(target=proc.stdout.read, daemon=True).start()
             return ServiceProcess(name, proc, f"{match.group(1)}:{match.group(2)}")
     proc.kill()
     raise RuntimeError(f"{name} service did not start within 60 s")
