@@ -26,7 +26,7 @@ from gateway.link import check_pipeline, run_link
 from gateway.schemas import ErrorBody, PipelineInfo, TransmitConfig, TransmitResult
 from gateway.settings import Settings
 from semcom import __version__, pipelines
-from semcom.images import ImageError, decode_image
+from semcom.images import ImageError, check_image_header
 
 log = logging.getLogger("semcom.gateway")
 
@@ -72,8 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"error": {"code": "internal_error", "message": "internal error in the gateway"}},
                             status_code=500)
 
-    @app.post("/v1/transmit", response_model=TransmitResult, responses={
-        **ERROR_RESPONSES, 200: {"content": {"image/png": {}}, "description": "JSON, or the PNG when Accept: image/png"}})
+    ok_response = {"content": {"image/png": {}}, "description": "JSON, or the PNG when Accept: image/png"}
+
+    @app.post("/v1/transmit", response_model=TransmitResult, responses={**ERROR_RESPONSES, 200: ok_response})
     async def transmit(
         request: Request,
         image: Annotated[UploadFile, File(description="the image to send (PNG, JPEG, ...)")],
@@ -86,11 +87,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if len(data) > settings.max_upload_bytes:
             raise GatewayError(413, "upload_too_large", f"the upload exceeds {settings.max_upload_bytes} bytes")
         try:
-            pixels = await asyncio.to_thread(decode_image, data, settings.max_pixels)
+            check_image_header(data, settings.max_pixels)  # 415 / 413 before any service is called
+            result = await run_link(request.app.state.clients, data, parsed, pipeline, settings.request_timeout_s,
+                                    settings.max_pixels)
         except ImageError as exc:
             raise GatewayError(exc.status, exc.code, str(exc)) from None
-        result = await run_link(request.app.state.clients, pixels, data, parsed, pipeline,
-                                settings.request_timeout_s)
         if "image/png" in request.headers.get("accept", ""):
             summary = {"metrics": result.metrics.model_dump(), "lost": result.lost,
                        "channel_uses": result.stats.channel_uses, "bandwidth_ratio": result.stats.bandwidth_ratio}
@@ -110,11 +111,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def readyz(request: Request) -> JSONResponse:
         clients: ServiceClients = request.app.state.clients
         states = await asyncio.gather(*(clients.health(s) for s in SERVICES))
-        services = {s: {"address": settings.address(s), "status": st} for s, st in zip(SERVICES, states)}
+        services = {s: {"address": settings.address(s), "status": st} for s, st in zip(SERVICES, states, strict=True)}
         ready = all(st == "SERVING" for st in states)
         body = {"ready": ready, "services": services}
         if not ready:
-            down = [s for s, st in zip(SERVICES, states) if st != "SERVING"]
+            down = [s for s, info in services.items() if info["status"] != "SERVING"]
             body["error"] = {"code": "not_ready", "message": f"not serving: {', '.join(down)}"}
         return JSONResponse(body, status_code=200 if ready else 503)
 

@@ -17,7 +17,7 @@ from gateway.clients import ServiceClients
 from gateway.errors import GatewayError
 from gateway.schemas import Metrics, TransmitConfig, TransmitResult
 from semcom import pipelines
-from semcom.images import decode_png
+from semcom.images import decode_image, decode_png
 from semcom.metrics import image_metrics
 from semcom.v1 import semcom_pb2 as pb
 from semcom.wire.convert import channel_config_to_pb, link_stats_from_pb
@@ -34,9 +34,14 @@ def check_pipeline(name: str) -> None:
         raise GatewayError(503, "pipeline_unavailable", f"pipeline {name!r} is unavailable: {reason}")
 
 
-async def run_link(clients: ServiceClients, image: np.ndarray, image_bytes: bytes, config: TransmitConfig,
-                   pipeline: str, timeout_s: float) -> TransmitResult:
-    """Send ``image`` through the three services; ``image_bytes`` is the upload as received."""
+async def run_link(clients: ServiceClients, image_bytes: bytes, config: TransmitConfig, pipeline: str,
+                   timeout_s: float, max_pixels: int) -> TransmitResult:
+    """Send the uploaded image through the three services and score the reconstruction.
+
+    The gateway decodes its own copy of the upload (for the metrics) while the
+    transmitter encodes; a corrupt upload is reported as such (ImageError) even
+    if the transmitter complained first.
+    """
     deadline = time.perf_counter() + timeout_s
     timings: dict[str, float] = {}
 
@@ -47,12 +52,19 @@ async def run_link(clients: ServiceClients, image: np.ndarray, image_bytes: byte
         return left
 
     t = time.perf_counter()
-    encoded = await clients.encode(
-        pb.EncodeRequest(pipeline=pipeline, image=image_bytes, params_json=json.dumps(config.params),
-                         channel=channel_config_to_pb(config.channel)),
-        remaining(),
-    )
-    timings["encode"] = _ms(t)
+    decoding = asyncio.create_task(asyncio.to_thread(decode_image, image_bytes, max_pixels))
+    try:
+        encoded = await clients.encode(
+            pb.EncodeRequest(pipeline=pipeline, image=image_bytes, params_json=json.dumps(config.params),
+                             channel=channel_config_to_pb(config.channel)),
+            remaining(),
+        )
+    except GatewayError:
+        await decoding  # raises ImageError if the upload itself is broken
+        raise
+    finally:
+        timings["encode"] = _ms(t)
+    image = await decoding
     timings["encode_compute"] = encoded.compute_ms
 
     t = time.perf_counter()

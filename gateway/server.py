@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 
 import uvicorn
@@ -22,7 +23,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     overrides = {f"{s}_addr": getattr(args, s) for s in ("transmitter", "channel", "receiver") if getattr(args, s)}
     settings = Settings(**overrides)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level.lower())
+    # httptools parses HTTP in C (h11, the pure-Python fallback, costs milliseconds on large uploads).
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level.lower(), http=http)
 
 
 if __name__ == "__main__":

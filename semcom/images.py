@@ -39,8 +39,23 @@ class ImageTooLarge(ImageError):
     code = "image_too_large"
 
 
+def check_image_header(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
+    """(width, height) from the header alone: fast, raises NotAnImage / ImageTooLarge."""
+    return _open(data, max_pixels).size
+
+
 def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Encoded image bytes -> (H, W, 3) uint8 RGB, or a precise ImageError."""
+    image = _open(data, max_pixels)
+    try:
+        image.load()
+        rgb = image.convert("RGB")
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise CorruptImage(f"the image data is corrupt or truncated: {exc}") from exc
+    return np.asarray(rgb, dtype=np.uint8).copy()
+
+
+def _open(data: bytes, max_pixels: int) -> Image.Image:
     if not data:
         raise NotAnImage("the upload is empty")
     try:
@@ -56,17 +71,13 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarra
         raise ImageTooLarge(f"the image has {width}x{height} = {width * height} pixels; the limit is {max_pixels}")
     if width < 1 or height < 1:
         raise CorruptImage("the image has no pixels")
-    try:
-        image.load()
-        rgb = image.convert("RGB")
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise CorruptImage(f"the image data is corrupt or truncated: {exc}") from exc
-    return np.asarray(rgb, dtype=np.uint8).copy()
+    return image
 
 
 def encode_png(image: np.ndarray) -> bytes:
+    """Lossless PNG; compression level 1, since these bytes travel between our own processes."""
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8)).save(buffer, format="PNG")
+    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8)).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 

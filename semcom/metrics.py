@@ -32,13 +32,13 @@ def ssim(reference: np.ndarray, test: np.ndarray, data_range: float = 255.0) -> 
     if min(x.shape[:2]) < 2 * pad + 1:
         raise ValueError("SSIM needs images of at least 11x11 pixels")
 
-    def blur(a: np.ndarray) -> np.ndarray:
-        return gaussian_filter(a, sigma=(1.5, 1.5, 0), truncate=3.5)
-
-    mu_x, mu_y = blur(x), blur(y)
-    var_x = blur(x * x) - mu_x**2
-    var_y = blur(y * y) - mu_y**2
-    cov = blur(x * y) - mu_x * mu_y
+    # One filter call over the five stacked maps is faster than five calls.
+    stacked = np.concatenate([x, y, x * x, y * y, x * y], axis=2)
+    blurred = gaussian_filter(stacked, sigma=(1.5, 1.5, 0), truncate=3.5)
+    mu_x, mu_y, xx, yy, xy = np.split(blurred, 5, axis=2)
+    var_x = xx - mu_x**2
+    var_y = yy - mu_y**2
+    cov = xy - mu_x * mu_y
     s = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
     return float(s[pad:-pad, pad:-pad].mean())
 

@@ -41,9 +41,11 @@ def indices_to_bytes(indices: np.ndarray, bits_per_symbol: int, n_bytes: int) ->
         per_byte = 8 // k
         padded = np.zeros(-(-indices.size // per_byte) * per_byte, np.uint8)
         padded[: indices.size] = indices
-        shifts = np.arange(8 - k, -1, -k, dtype=np.uint8)
-        packed = np.bitwise_or.reduce(padded.reshape(-1, per_byte) << shifts, axis=1)
-        return packed.astype(np.uint8)[:n_bytes]
+        columns = padded.reshape(-1, per_byte)
+        packed = columns[:, 0] << np.uint8(8 - k)
+        for j in range(1, per_byte):
+            packed |= columns[:, j] << np.uint8(8 - k * (j + 1))
+        return packed[:n_bytes]
     bits = np.unpackbits(indices[:, None], axis=1)[:, 8 - k :].ravel()
     return np.packbits(bits[: 8 * n_bytes])
 

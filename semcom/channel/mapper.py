@@ -18,23 +18,38 @@ def map_symbols(indices: np.ndarray, const: Constellation) -> np.ndarray:
     return const.points[indices]
 
 
-def _axis_levels(values: np.ndarray, const: Constellation) -> np.ndarray:
-    """Nearest PAM level index on one axis (clipped to the constellation)."""
-    top = const.levels_per_axis - 1
-    scaled = values * np.float32(0.5 / const.spacing) + np.float32(0.5 * top)
-    return np.clip(np.rint(scaled), 0, top).astype(np.intp)
-
-
 def demap_hard(symbols: np.ndarray, const: Constellation) -> np.ndarray:
-    """Equalised complex symbols -> nearest symbol indices (uint8)."""
-    symbols = np.asarray(symbols)
+    """Equalised complex symbols -> nearest symbol indices (uint8).
+
+    Square QAM is separable: on each axis the nearest level is found by scaling,
+    clipping and truncating; one table lookup on the (I level, Q level) pair then
+    gives the Gray-coded symbol index.
+    """
+    symbols = np.ascontiguousarray(symbols, dtype=np.complex64)
     if const.is_real:
         return (symbols.real > 0).astype(np.uint8)
-    gray = const.gray.astype(np.uint8)
-    m = const.bits_per_symbol // 2
-    i_bits = gray[_axis_levels(symbols.real, const)]
-    q_bits = gray[_axis_levels(symbols.imag, const)]
-    return (i_bits << m) | q_bits
+    top = const.levels_per_axis - 1
+    axes = symbols.view(np.float32)  # I, Q, I, Q, ...
+    scaled = np.multiply(axes, np.float32(0.5 / const.spacing))
+    scaled += np.float32(0.5 * top + 0.5)  # level index + 0.5, so truncation rounds
+    np.clip(scaled, 0.0, np.float32(top + 0.5), out=scaled)
+    levels = scaled.astype(np.uint8).view(np.uint16)  # little-endian pair: I level + 256 * Q level
+    return _pair_table(const)[levels]
+
+
+def _pair_table(const: Constellation) -> np.ndarray:
+    """(I level + 256 * Q level) -> symbol index, for hard decisions."""
+    table = getattr(const, "_pair_table", None)
+    if table is None:
+        m = const.bits_per_symbol // 2
+        levels = np.arange(65536)
+        i_level, q_level = levels & 0xFF, levels >> 8
+        top = const.levels_per_axis - 1
+        valid = (i_level <= top) & (q_level <= top)
+        table = np.zeros(65536, np.uint8)
+        table[valid] = (const.gray[i_level[valid]] << m) | const.gray[q_level[valid]]
+        object.__setattr__(const, "_pair_table", table)
+    return table
 
 
 def demap_llr(symbols: np.ndarray, const: Constellation, n0: np.ndarray | float) -> np.ndarray:
