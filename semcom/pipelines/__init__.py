@@ -8,9 +8,13 @@ from semcom.pipelines.base import Decoded, Pipeline, PipelineError, PipelineUnav
 from semcom.pipelines.jpeg import JpegPipeline
 from semcom.pipelines.raw import RawPipeline
 from semcom.pipelines.registry import UnknownPipeline, all_pipelines, get, names, register
+from semcom.pipelines.swin_jscc import SwinJsccPipeline
+from semcom.pipelines.swin_jscc_cdm import SwinJsccCdmPipeline
 
 register(RawPipeline())
 register(JpegPipeline())
+register(SwinJsccPipeline())
+register(SwinJsccCdmPipeline())
 
 __all__ = [
     "Decoded",

@@ -1,0 +1,1 @@
+"""Neural network modules (no pipelines or schedulers here, diffusers-style)."""

@@ -1,0 +1,1 @@
+"""Diffusion schedulers (kept apart from models and pipelines, diffusers-style)."""

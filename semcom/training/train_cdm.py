@@ -1,0 +1,170 @@
+"""Train the SC-CDM refiner on the outputs of a frozen Swin JSCC.
+
+    python -m semcom.training.train_cdm --data DIR --run runs/cdm --stage 1 --steps 1500
+    python -m semcom.training.train_cdm --data DIR --run runs/cdm --stage 2 --steps 3000 --export PATH
+
+Stage 1 (DiffIR S1): a prior encoder sees the ground truth and the JSCC output and
+produces a compact prior vector that modulates the restoration network; loss
+L1 + w * LPIPS(alex) against the ground truth. Stage 2 (DiffIR S2): the stage-1
+prior encoder is frozen and gives the target z_0; a condition encoder (JSCC
+output only) and the few-step denoiser learn to produce z_0 by running the whole
+reverse chain from z_T ~ q(z_T | z_0); loss L1(z0_hat, z_0) + the stage-1 loss on
+the image restored with z0_hat. Same sampling of SNR, channel and bandwidth
+ratio as the JSCC training; checkpoints and resume as there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from semcom.models.cdm import CdmConfig, CdmRefiner
+from semcom.models.io import load_weights, read_metadata, save_weights
+from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig
+from semcom.pipelines.swin_jscc import SHIPPED_WEIGHTS
+from semcom.schedulers.few_step import FewStepSchedule
+from semcom.training.channel import simulate
+from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
+from semcom.training.data import CropSampler
+from semcom.training.train_swin_jscc import RATIOS
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, required=True)
+    p.add_argument("--run", type=Path, required=True)
+    p.add_argument("--jscc", type=Path, default=SHIPPED_WEIGHTS, help="frozen Swin JSCC weights (safetensors)")
+    p.add_argument("--stage", type=int, choices=(1, 2), required=True)
+    p.add_argument("--steps", type=int, required=True, help="total steps of this stage")
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--crop", type=int, default=128)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--lpips-weight", type=float, default=1.0)
+    p.add_argument("--rayleigh-fraction", type=float, default=0.5)
+    p.add_argument("--coherence", type=int, default=128)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ckpt-every", type=int, default=100)
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--max-minutes", type=float, default=0)
+    p.add_argument("--export", type=Path, help="write the refiner weights here (safetensors) at the end")
+    return p.parse_args(argv)
+
+
+def train(args: argparse.Namespace) -> list[float]:
+    from semcom.lpips import LPIPS  # real AlexNet-LPIPS weights; raises with the fetch command if absent
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    args.run.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(args.seed + 10 * args.stage)
+
+    jscc = SwinJscc(SwinJsccConfig(**read_metadata(args.jscc)["config"]))
+    load_weights(jscc, args.jscc)
+    jscc.to(device).eval().requires_grad_(False)
+    perceptual = LPIPS(net="alex").to(device).eval().requires_grad_(False)
+
+    ckpt_path = args.run / f"stage{args.stage}.pt"
+    ckpt = load_checkpoint(ckpt_path)
+    refiner = CdmRefiner(CdmConfig(**ckpt["config"]) if ckpt else CdmConfig()).to(device)
+    if args.stage == 2 and ckpt is None:  # start from the finished stage 1
+        stage1 = load_checkpoint(args.run / "stage1.pt")
+        if stage1 is None:
+            raise SystemExit(f"stage 2 needs {args.run / 'stage1.pt'}: run --stage 1 first")
+        refiner.load_state_dict(stage1["model"])
+    if args.stage == 1:
+        trainable = [*refiner.prior_gt.parameters(), *refiner.restore.parameters()]
+    else:
+        refiner.prior_gt.requires_grad_(False)
+        trainable = [*refiner.prior_cond.parameters(), *refiner.denoiser.parameters(), *refiner.restore.parameters()]
+    opt = torch.optim.Adam(trainable, lr=args.lr)
+    sampler = CropSampler(args.data, args.crop, args.seed + 100 * args.stage)
+    generator = torch.Generator().manual_seed(args.seed + 1000 * args.stage)
+    step = restore(ckpt, refiner, opt, sampler, generator) if ckpt else 0
+
+    schedule = FewStepSchedule(steps=refiner.config.steps)
+    log_path = args.run / f"stage{args.stage}_log.csv"
+    new_log = not log_path.exists()
+    log_file = log_path.open("a", newline="")
+    log = csv.writer(log_file)
+    if new_log:
+        log.writerow(["step", "loss", "l1", "lpips", "prior_l1", "coarse_lpips", "seconds"])
+    actives = [SwinJsccConfig.channels_for_ratio(r) for r in RATIOS]
+    lo, hi = jscc.config.snr_range_db
+    losses: list[float] = []
+    start = time.monotonic()
+    bar = tqdm(total=args.steps, initial=step, desc=f"cdm stage {args.stage}", disable=None)
+    while step < args.steps:
+        t0 = time.perf_counter()
+        x = sampler.batch(args.batch).to(device)
+        snr = (lo + (hi - lo) * torch.rand(args.batch, generator=generator)).to(device)
+        rayleigh = torch.rand(args.batch, generator=generator) < args.rayleigh_fraction
+        active = actives[int(torch.randint(len(actives), (1,), generator=generator))]
+        noise_gen = torch.Generator().manual_seed(int(torch.randint(2**62, (1,), generator=generator)))
+        with torch.no_grad():
+            latent = jscc.encode(x, snr, active)
+            received = simulate(latent.cpu(), snr.cpu(), rayleigh, args.coherence, noise_gen).to(device)
+            coarse = jscc.decode(received, snr, active)
+
+        prior_loss = torch.zeros((), device=device)
+        if args.stage == 1:
+            prior = refiner.prior_gt(x, coarse)
+        else:
+            with torch.no_grad():
+                target = refiner.prior_gt(x, coarse)
+            cond = refiner.prior_cond(coarse)
+            t_last = schedule.steps - 1
+            z = schedule.add_noise(target, t_last, torch.randn(target.shape, generator=noise_gen).to(device))
+            for t in reversed(range(schedule.steps)):
+                z0_hat = refiner.denoiser(z, torch.full((args.batch,), t, dtype=torch.long, device=device), cond)
+                noise = torch.randn(target.shape, generator=noise_gen).to(device) if t > 0 else None
+                z = schedule.step(z0_hat, t, z, noise)
+            prior = z
+            prior_loss = F.l1_loss(prior, target)
+        out = refiner.restore(coarse, prior)
+        l1 = F.l1_loss(out, x)
+        lp = perceptual(out * 2 - 1, x * 2 - 1).mean()
+        loss = l1 + args.lpips_weight * lp + prior_loss
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        losses.append(float(loss.detach()))
+        with torch.no_grad():
+            coarse_lp = float(perceptual(coarse * 2 - 1, x * 2 - 1).mean())
+        log.writerow([step, f"{losses[-1]:.5g}", f"{float(l1):.5g}", f"{float(lp):.5g}", f"{float(prior_loss):.5g}",
+                      f"{coarse_lp:.5g}", f"{time.perf_counter() - t0:.3f}"])
+        bar.update(1)
+        bar.set_postfix(lpips=f"{float(lp):.4f}", coarse=f"{coarse_lp:.4f}")
+        out_of_time = args.max_minutes and (time.monotonic() - start) / 60 > args.max_minutes
+        if step % args.ckpt_every == 0 or step == args.steps or out_of_time:
+            log_file.flush()
+            save_checkpoint(ckpt_path, refiner, opt, step, refiner.config.to_dict(), sampler, generator,
+                            stage=args.stage)
+        if out_of_time:
+            print(f"stopping at step {step}: past --max-minutes {args.max_minutes}")
+            break
+    bar.close()
+    log_file.close()
+    if args.export:
+        info = {"stage": args.stage, "steps": step, "batch": args.batch, "crop": args.crop, "lr": args.lr,
+                "lpips_weight": args.lpips_weight, "jscc": args.jscc.name, "data": str(args.data)}
+        inference = torch.nn.ModuleDict({"prior_cond": refiner.prior_cond, "restore": refiner.restore,
+                                         "denoiser": refiner.denoiser})
+        save_weights(inference, refiner.config.to_dict(), args.export, extra={"training": info})
+        print(f"exported {args.export}")
+    return losses
+
+
+def main(argv: list[str] | None = None) -> None:
+    train(parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

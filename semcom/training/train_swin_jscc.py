@@ -1,0 +1,136 @@
+"""Train the Swin JSCC: ``python -m semcom.training.train_swin_jscc --data DIR --run DIR``.
+
+Random crops from a folder (never Kodak), SNR drawn per sample uniformly over the
+model's range, AWGN or Rayleigh block fading per sample, the number of latent
+channels (bandwidth ratio 1/16 or 1/32) drawn per step. MSE loss. A checkpoint
+(model, optimiser, step, every RNG state) is written every ``--ckpt-every``
+steps and the run resumes from it when started again, continuing the same loss
+curve; losses go to ``RUN/log.csv``. CUDA is used when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from semcom.models.io import save_weights
+from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig
+from semcom.training.channel import simulate
+from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
+from semcom.training.data import CropSampler
+
+RATIOS = (1 / 16, 1 / 32)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, required=True, help="folder of training images (searched recursively)")
+    p.add_argument("--run", type=Path, required=True, help="run folder: checkpoint, log, exported weights")
+    p.add_argument("--steps", type=int, default=20000, help="total optimiser steps (resumed runs continue to it)")
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--crop", type=int, default=128)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--rayleigh-fraction", type=float, default=0.5, help="share of samples on Rayleigh block fading")
+    p.add_argument("--coherence", type=int, default=128, help="Rayleigh block length in symbols")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ckpt-every", type=int, default=200)
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--max-minutes", type=float, default=0, help="stop (after a checkpoint) past this wall time")
+    p.add_argument("--config", type=str, default="{}", help="SwinJsccConfig overrides, JSON (new runs only)")
+    p.add_argument("--export", type=Path, help="also write the weights here (safetensors) at the end")
+    return p.parse_args(argv)
+
+
+def train(args: argparse.Namespace) -> list[float]:
+    """Run (or resume) training; returns the losses of the steps run in this call."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    args.run.mkdir(parents=True, exist_ok=True)
+    ckpt_path = args.run / "checkpoint.pt"
+
+    torch.manual_seed(args.seed)
+    cfg = SwinJsccConfig(**json.loads(args.config))
+    sampler = CropSampler(args.data, args.crop, args.seed)
+    generator = torch.Generator().manual_seed(args.seed + 1)
+    step = 0
+    ckpt = load_checkpoint(ckpt_path)
+    if ckpt is not None:
+        cfg = SwinJsccConfig(**ckpt["config"])
+    model = SwinJscc(cfg).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    if ckpt is not None:
+        step = restore(ckpt, model, opt, sampler, generator)
+        print(f"resumed from {ckpt_path} at step {step}")
+
+    log_path = args.run / "log.csv"
+    new_log = not log_path.exists()
+    log_file = log_path.open("a", newline="")
+    log = csv.writer(log_file)
+    if new_log:
+        log.writerow(["step", "loss", "psnr_db", "ratio", "mean_snr_db", "rayleigh_share", "seconds"])
+
+    actives = [SwinJsccConfig.channels_for_ratio(r) for r in RATIOS]
+    lo, hi = cfg.snr_range_db
+    losses: list[float] = []
+    start = time.monotonic()
+    bar = tqdm(total=args.steps, initial=step, desc="swin-jscc", dynamic_ncols=True, disable=None)
+    model.train()
+    while step < args.steps:
+        t0 = time.perf_counter()
+        x = sampler.batch(args.batch).to(device)
+        snr = (lo + (hi - lo) * torch.rand(args.batch, generator=generator)).to(device)
+        rayleigh = (torch.rand(args.batch, generator=generator) < args.rayleigh_fraction).to(device)
+        active = actives[int(torch.randint(len(actives), (1,), generator=generator))]
+        noise_gen = torch.Generator().manual_seed(int(torch.randint(2**62, (1,), generator=generator)))
+        latent = model.encode(x, snr, active)
+        received = simulate(latent.cpu(), snr.cpu(), rayleigh.cpu(), args.coherence, noise_gen).to(device)
+        y = model.decode(received, snr, active)
+        loss = torch.mean((y - x) ** 2)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        value = float(loss.detach())
+        losses.append(value)
+        log.writerow([step, f"{value:.6g}", f"{-10 * math.log10(max(value, 1e-12)):.3f}",
+                      f"{active / cfg.latent_channels / 16:.5f}", f"{float(snr.mean()):.2f}",
+                      f"{float(rayleigh.float().mean()):.2f}", f"{time.perf_counter() - t0:.3f}"])
+        bar.update(1)
+        bar.set_postfix(loss=f"{value:.5f}", psnr=f"{-10 * math.log10(max(value, 1e-12)):.2f}")
+        last = step == args.steps
+        out_of_time = args.max_minutes and (time.monotonic() - start) / 60 > args.max_minutes
+        if step % args.ckpt_every == 0 or last or out_of_time:
+            log_file.flush()
+            save_checkpoint(ckpt_path, model, opt, step, cfg.to_dict(), sampler, generator)
+        if out_of_time:
+            print(f"stopping at step {step}: past --max-minutes {args.max_minutes}")
+            break
+    bar.close()
+    log_file.close()
+    if args.export:
+        export(model, cfg, step, args)
+    return losses
+
+
+def export(model: torch.nn.Module, cfg: SwinJsccConfig, step: int, args: argparse.Namespace) -> None:
+    info = {"steps": step, "batch": args.batch, "crop": args.crop, "lr": args.lr, "data": str(args.data),
+            "rayleigh_fraction": args.rayleigh_fraction, "coherence": args.coherence, "seed": args.seed,
+            "ratios": list(RATIOS)}
+    save_weights(model, cfg.to_dict(), args.export, extra={"training": info})
+    print(f"exported {args.export}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    train(parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
