@@ -62,6 +62,13 @@ class Pipeline(ABC):
     @abstractmethod
     def decode(self, payload: Payload, stats: LinkStats | None) -> Decoded: ...
 
+    def decode_batch(self, payloads: list[Payload], stats: list[LinkStats | None]) -> list[Decoded]:
+        """Decode several payloads at once (the receiver batches concurrent calls).
+
+        A loop over :meth:`decode`; generators override it with one batched pass.
+        """
+        return [self.decode(p, s) for p, s in zip(payloads, stats, strict=True)]
+
     def describe(self) -> dict[str, Any]:
         available, reason = self.availability()
         return {
