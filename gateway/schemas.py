@@ -22,6 +22,10 @@ class TransmitConfig(BaseModel):
 class Metrics(BaseModel):
     psnr_db: float | None = Field(description="PSNR against the input; null when identical (infinite)")
     ssim: float
+    ms_ssim: float | None = Field(None, description="MS-SSIM (5 scales); null for images under 161 px")
+    ms_ssim_unavailable: str | None = None
+    lpips: float | None = Field(None, description="LPIPS v0.1 (AlexNet); null when its weights are not installed")
+    lpips_unavailable: str | None = Field(None, description="why LPIPS is null, and the command that fixes it")
 
 
 class TransmitResult(BaseModel):

@@ -43,10 +43,36 @@ def ssim(reference: np.ndarray, test: np.ndarray, data_range: float = 255.0) -> 
     return float(s[pad:-pad, pad:-pad].mean())
 
 
-def image_metrics(reference: np.ndarray, test: np.ndarray) -> dict[str, float | None]:
-    """The metrics the gateway reports; PSNR of identical images is reported as None (infinite)."""
+def image_metrics(reference: np.ndarray, test: np.ndarray, perceptual: bool = True) -> dict[str, float | str | None]:
+    """PSNR (None when identical: infinite), SSIM, MS-SSIM and LPIPS (alex).
+
+    A metric that cannot be computed here is None, with the reason under
+    ``<name>_unavailable``; it is never invented.
+    """
     value = psnr(reference, test)
-    return {"psnr_db": None if math.isinf(value) else value, "ssim": ssim(reference, test)}
+    out: dict[str, float | str | None] = {"psnr_db": None if math.isinf(value) else value,
+                                          "ssim": ssim(reference, test)}
+    try:
+        from semcom.ms_ssim import ms_ssim
+
+        out["ms_ssim"] = ms_ssim(reference, test)
+    except ValueError as exc:  # image smaller than the 5-scale minimum
+        out["ms_ssim"], out["ms_ssim_unavailable"] = None, str(exc)
+    if perceptual:
+        out.update(lpips_metric(reference, test))
+    return out
+
+
+def lpips_metric(reference: np.ndarray, test: np.ndarray) -> dict[str, float | str | None]:
+    """{"lpips": value} or {"lpips": None, "lpips_unavailable": reason}."""
+    try:
+        from semcom.lpips import LpipsUnavailable, lpips_distance
+    except ImportError as exc:  # torch missing
+        return {"lpips": None, "lpips_unavailable": f"LPIPS needs PyTorch: {exc}"}
+    try:
+        return {"lpips": lpips_distance(reference, test, "alex")}
+    except LpipsUnavailable as exc:
+        return {"lpips": None, "lpips_unavailable": str(exc)}
 
 
 def _check(a: np.ndarray, b: np.ndarray) -> None:

@@ -58,4 +58,15 @@ def test_psnr_and_ssim_match_scikit_image() -> None:
 
 def test_identical_images() -> None:
     a = sample_image()
-    assert image_metrics(a, a) == {"psnr_db": None, "ssim": pytest.approx(1.0)}
+    m = image_metrics(a, a, perceptual=False)
+    assert m["psnr_db"] is None and m["ssim"] == pytest.approx(1.0)
+    assert m["ms_ssim"] is None and "161" in m["ms_ssim_unavailable"]  # too small for 5 scales
+    big = sample_image(176, 176)
+    assert image_metrics(big, big, perceptual=False)["ms_ssim"] == pytest.approx(1.0)
+
+
+def test_lpips_is_reported_unavailable_never_invented(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("SEMCOM_LPIPS_CACHE", str(tmp_path))
+    a = sample_image()
+    m = image_metrics(a, a)
+    assert m["lpips"] is None and "python -m semcom.lpips fetch" in m["lpips_unavailable"]
