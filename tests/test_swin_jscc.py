@@ -128,3 +128,23 @@ def test_training_resumes_on_the_same_loss_curve(tmp_path: Path) -> None:
     assert len(straight) == 4 and len(first) == 2 and len(resumed) == 2
     assert first + resumed == straight
     assert (tmp_path / "b.safetensors").exists() and all(math.isfinite(v) for v in straight)
+
+
+def test_evaluation_command_writes_table_and_plot(tiny_weights: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from semcom.evaluate import main
+
+    monkeypatch.setenv("SEMCOM_LPIPS_CACHE", str(tmp_path / "no-lpips"))  # LPIPS reported unavailable
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    Image.fromarray(sample_image(64, 96)).save(folder / "a.png")
+    out = tmp_path / "eval"
+    main(["--images", str(folder), "--snrs", "2", "20", "--channels", "awgn", "--pipelines", "swin-jscc",
+          "swin-jscc+cdm", "jpeg", "--ratio", "1/16", "--out", str(out)])
+    summary = json.loads((out / "summary.json").read_text())["summary"]
+    assert {s["pipeline"] for s in summary} == {"swin-jscc", "swin-jscc+cdm", "jpeg"}
+    assert all(s["bandwidth_ratio"] <= 1 / 16 + 1e-9 for s in summary)
+    assert all(s["lpips"] is None for s in summary)
+    assert (out / "psnr_lpips.png").stat().st_size > 1000 and (out / "results.csv").exists()
