@@ -4,6 +4,9 @@ POST /v1/transmit   image + JSON config -> reconstruction, metrics, LinkStats, t
 GET  /v1/pipelines  what each pipeline sends and its parameters
 GET  /healthz       the gateway process is up
 GET  /readyz        all three services answer their gRPC health check
+GET  /metrics       Prometheus metrics
+
+Request ids, access logs, API keys and the in-flight bound live in gateway.middleware.
 """
 
 from __future__ import annotations
@@ -18,15 +21,19 @@ from typing import Annotated
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.clients import SERVICES, ServiceClients
+from gateway.clients import SERVICES, ServiceBusy, ServiceClients
 from gateway.errors import GatewayError
 from gateway.link import check_pipeline, run_link
+from gateway.middleware import ApiKeyAuth, InflightLimit, RequestContext
 from gateway.schemas import ErrorBody, PipelineInfo, TransmitConfig, TransmitResult
 from gateway.settings import Settings
 from semcom import __version__, pipelines
 from semcom.images import ImageError, check_image_header
+from semcom.observability import HTTP_ERRORS, LINK_STAGE
 
 log = logging.getLogger("semcom.gateway")
 
@@ -35,8 +42,10 @@ ERROR_RESPONSES = {
     for status, text in [
         (400, "corrupt image or malformed config"),
         (413, "upload or image too large"),
+        (401, "API key missing or invalid (only when the gateway is configured with SEMCOM_API_KEYS)"),
         (415, "not an image"),
         (422, "invalid config: unknown pipeline or modulation, SNR out of range, ..."),
+        (429, "the gateway or a service is at capacity; retry after the Retry-After header's seconds"),
         (502, "a service failed"),
         (503, "a service is unreachable (named in the body) or a pipeline is unavailable"),
         (504, "the link did not finish in time"),
@@ -56,15 +65,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="semcom gateway", version=__version__, lifespan=lifespan,
                   description="Generative semantic communication link: transmitter -> channel -> receiver.")
     app.state.settings = settings
+    # Added innermost first: RequestContext -> ApiKeyAuth -> InflightLimit -> routes.
+    app.add_middleware(InflightLimit, limit=settings.max_inflight, retry_after_s=settings.retry_after_s)
+    app.add_middleware(ApiKeyAuth, keys=settings.api_keys)
+    app.add_middleware(RequestContext)
 
     @app.exception_handler(GatewayError)
     async def _gateway_error(request: Request, exc: GatewayError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        HTTP_ERRORS.labels(str(exc.status), exc.code, str(exc.extra.get("service", ""))).inc()
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, ServiceBusy) else None
+        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        HTTP_ERRORS.labels("422", "invalid_request", "").inc()
         return JSONResponse({"error": {"code": "invalid_request", "message": _describe(exc.errors())}},
                             status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        HTTP_ERRORS.labels(str(exc.status_code), code, "").inc()
+        return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code,
+                            headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -92,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                     settings.max_pixels)
         except ImageError as exc:
             raise GatewayError(exc.status, exc.code, str(exc)) from None
+        for stage, ms in result.timings_ms.items():
+            LINK_STAGE.labels(stage).observe(ms / 1000.0)
         if "image/png" in request.headers.get("accept", ""):
             summary = {"metrics": result.metrics.model_dump(), "lost": result.lost,
                        "channel_uses": result.stats.channel_uses, "bandwidth_ratio": result.stats.bandwidth_ratio}
@@ -102,6 +127,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/v1/pipelines", response_model=list[PipelineInfo])
     async def list_pipelines() -> list[dict]:
         return [p.describe() for p in pipelines.all_pipelines()]
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -1,11 +1,17 @@
-"""gRPC clients of the three services, with errors mapped to gateway errors.
+"""gRPC clients of the three services, with retries, request ids, TLS and errors mapped to gateway errors.
 
-UNAVAILABLE and DEADLINE_EXCEEDED mean the service is down or too slow: 503
-naming it. INVALID_ARGUMENT is the caller's mistake found downstream: 422.
+UNAVAILABLE means the service is down or restarting: the call is retried with
+exponential backoff (all three RPCs are idempotent: same request and seed, same
+answer) while the request's deadline allows, then 503 naming the service.
+DEADLINE_EXCEEDED: 504. RESOURCE_EXHAUSTED: 429 with the service's Retry-After.
+INVALID_ARGUMENT is the caller's mistake found downstream: 422.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -14,18 +20,55 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.errors import GatewayError, service_unavailable
 from gateway.settings import Settings
-from semcom.service import GRPC_OPTIONS
+from semcom.observability import REQUEST_ID, REQUEST_ID_HEADER, UPSTREAM_CALLS, UPSTREAM_RETRIES
+from semcom.service import GRPC_OPTIONS, RETRY_AFTER_KEY
 from semcom.v1 import semcom_pb2 as pb
 from semcom.v1 import semcom_pb2_grpc as rpc
 
 SERVICES = ("transmitter", "channel", "receiver")
 Reply = TypeVar("Reply")
 
+# Reconnect quickly once a restarted service is back (gRPC's default backoff grows to 2 minutes).
+CLIENT_OPTIONS = [
+    *GRPC_OPTIONS,
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 2000),
+]
+MIN_ATTEMPT_S = 0.01  # don't start an attempt with less time than this left
+
+
+class ServiceBusy(GatewayError):
+    """429: a service (or the gateway) is at its in-flight bound."""
+
+    def __init__(self, message: str, retry_after_s: int, **extra: object) -> None:
+        super().__init__(429, "busy", message, **extra)
+        self.retry_after_s = retry_after_s
+
+
+def channel_credentials(settings: Settings) -> grpc.ChannelCredentials | None:
+    if settings.tls_ca is None:
+        return None
+    cert, key = settings.tls_client_cert, settings.tls_client_key
+    return grpc.ssl_channel_credentials(root_certificates=settings.tls_ca.read_bytes(),
+                                        private_key=key.read_bytes() if key else None,
+                                        certificate_chain=cert.read_bytes() if cert else None)
+
+
+def open_channel(address: str, settings: Settings) -> grpc.aio.Channel:
+    credentials = channel_credentials(settings)
+    if credentials is None:
+        return grpc.aio.insecure_channel(address, options=CLIENT_OPTIONS)
+    options = list(CLIENT_OPTIONS)
+    if settings.tls_server_name:
+        options.append(("grpc.ssl_target_name_override", settings.tls_server_name))
+    return grpc.aio.secure_channel(address, credentials, options=options)
+
 
 class ServiceClients:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._channels = {s: grpc.aio.insecure_channel(settings.address(s), options=GRPC_OPTIONS) for s in SERVICES}
+        self._channels = {s: open_channel(settings.address(s), settings) for s in SERVICES}
         self.transmitter = rpc.TransmitterStub(self._channels["transmitter"])
         self.channel = rpc.ChannelStub(self._channels["channel"])
         self.receiver = rpc.ReceiverStub(self._channels["receiver"])
@@ -36,10 +79,48 @@ class ServiceClients:
 
     async def call(self, service: str, method: Callable[..., Awaitable[Reply]], request: object,
                    timeout: float) -> Reply:
-        try:
-            return await method(request, timeout=max(timeout, 0.001))
-        except grpc.aio.AioRpcError as exc:
-            raise _to_gateway_error(service, self.settings.address(service), exc) from None
+        """One RPC within ``timeout`` seconds (the rest of the request's budget), retried on UNAVAILABLE."""
+        deadline = time.monotonic() + timeout
+        metadata = ((REQUEST_ID_HEADER, REQUEST_ID.get()),) if REQUEST_ID.get() else None
+        attempt = 0
+        while True:
+            try:
+                reply = await method(request, timeout=max(deadline - time.monotonic(), 0.001), metadata=metadata)
+            except grpc.aio.AioRpcError as exc:
+                UPSTREAM_CALLS.labels(service, exc.code().name).inc()
+                attempt += 1
+                pause = self._backoff(attempt)
+                left = deadline - time.monotonic()
+                if (exc.code() == grpc.StatusCode.UNAVAILABLE and attempt < self.settings.retry_attempts
+                        and left > pause + MIN_ATTEMPT_S):
+                    UPSTREAM_RETRIES.labels(service).inc()
+                    await asyncio.sleep(pause)
+                    continue
+                raise self._to_gateway_error(service, exc) from None
+            UPSTREAM_CALLS.labels(service, "OK").inc()
+            return reply
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter, so retries of many requests spread out."""
+        cap = min(self.settings.retry_max_backoff_ms, self.settings.retry_backoff_ms * 2 ** (attempt - 1))
+        return random.uniform(0.5, 1.0) * cap / 1000.0
+
+    def _to_gateway_error(self, service: str, exc: grpc.aio.AioRpcError) -> GatewayError:
+        code, detail = exc.code(), exc.details() or ""
+        address = self.settings.address(service)
+        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED):
+            return service_unavailable(service, address, f"{code.name}: {detail}")
+        if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            return GatewayError(504, "deadline_exceeded", f"the {service} service at {address} did not answer "
+                                "within the request's time budget", service=service)
+        if code == grpc.StatusCode.INVALID_ARGUMENT:
+            return GatewayError(422, "invalid_request", detail, service=service)
+        if code == grpc.StatusCode.FAILED_PRECONDITION:
+            return GatewayError(503, "pipeline_unavailable", detail, service=service)
+        if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+            return ServiceBusy(f"the {service} service is at capacity: {detail}", _retry_after(exc)
+                               or self.settings.retry_after_s, service=service)
+        return GatewayError(502, "service_error", f"the {service} service failed: {code.name}", service=service)
 
     async def encode(self, request: pb.EncodeRequest, timeout: float) -> pb.EncodeResponse:
         return await self.call("transmitter", self.transmitter.Encode, request, timeout)
@@ -61,15 +142,11 @@ class ServiceClients:
         return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
 
 
-def _to_gateway_error(service: str, address: str, exc: grpc.aio.AioRpcError) -> GatewayError:
-    code, detail = exc.code(), exc.details() or ""
-    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
-        return service_unavailable(service, address, f"{code.name}: {detail}")
-    if code == grpc.StatusCode.INVALID_ARGUMENT:
-        return GatewayError(422, "invalid_request", detail, service=service)
-    if code == grpc.StatusCode.FAILED_PRECONDITION:
-        return GatewayError(503, "pipeline_unavailable", detail, service=service)
-    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-        return GatewayError(429, "busy", f"the {service} service is at capacity: {detail}", service=service)
-    return GatewayError(502, "service_error", f"the {service} service failed: {code.name}: {detail}",
-                        service=service)
+def _retry_after(exc: grpc.aio.AioRpcError) -> int | None:
+    for key, value in exc.trailing_metadata() or ():
+        if key == RETRY_AFTER_KEY:
+            try:
+                return max(1, int(value))
+            except (TypeError, ValueError):
+                return None
+    return None

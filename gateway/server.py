@@ -10,6 +10,7 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from semcom.observability import setup_logging
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,12 +21,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--channel", help="channel address host:port (env SEMCOM_CHANNEL_ADDR)")
     parser.add_argument("--receiver", help="receiver address host:port (env SEMCOM_RECEIVER_ADDR)")
     parser.add_argument("--log-level", default=os.environ.get("SEMCOM_LOG_LEVEL", "info"))
+    parser.add_argument("--log-format", choices=("json", "text"), default=os.environ.get("SEMCOM_LOG_FORMAT", "json"))
     args = parser.parse_args(argv)
+    setup_logging("gateway", args.log_level, args.log_format)
     overrides = {f"{s}_addr": getattr(args, s) for s in ("transmitter", "channel", "receiver") if getattr(args, s)}
     settings = Settings(**overrides)
     # httptools parses HTTP in C (h11, the pure-Python fallback, costs milliseconds on large uploads).
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level.lower(), http=http)
+    # Our own JSON access log (gateway.middleware) replaces uvicorn's; log_config=None keeps our handlers.
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level.lower(), http=http,
+                access_log=False, log_config=None)
 
 
 if __name__ == "__main__":

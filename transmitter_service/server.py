@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import grpc
 
-from semcom.service import Stopwatch, grpc_errors, run
+from semcom.backpressure import WorkPool
+from semcom.service import ServiceOptions, Stopwatch, grpc_errors, run
 from semcom.v1 import semcom_pb2 as pb
 from semcom.v1 import semcom_pb2_grpc as rpc
 from semcom.wire.convert import WireError, channel_config_from_pb, payload_to_pb
@@ -15,6 +15,9 @@ from transmitter_service.encode import encode_image
 
 
 class TransmitterServicer(rpc.TransmitterServicer):
+    def __init__(self, pool: WorkPool) -> None:
+        self.pool = pool
+
     @grpc_errors("transmitter")
     async def Encode(self, request: pb.EncodeRequest, context: grpc.aio.ServicerContext) -> pb.EncodeResponse:
         clock = Stopwatch()
@@ -23,13 +26,21 @@ class TransmitterServicer(rpc.TransmitterServicer):
         except json.JSONDecodeError as exc:
             raise WireError(f"params_json is not JSON: {exc}") from exc
         channel = channel_config_from_pb(request.channel)
-        payload = await asyncio.to_thread(encode_image, request.pipeline, request.image, params, channel)
+        payload = await self.pool.run(context, encode_image, request.pipeline, request.image, params, channel)
         return pb.EncodeResponse(payload=payload_to_pb(payload), compute_ms=clock.ms)
+
+    async def close(self) -> None:
+        self.pool.shutdown()
+
+
+def add_servicer(server: grpc.aio.Server, options: ServiceOptions) -> TransmitterServicer:
+    servicer = TransmitterServicer(WorkPool("transmitter", options.max_inflight, options.workers))
+    rpc.add_TransmitterServicer_to_server(servicer, server)
+    return servicer
 
 
 def main(argv: list[str] | None = None) -> None:
-    run("transmitter", pb.DESCRIPTOR.services_by_name["Transmitter"].full_name,
-        lambda server: rpc.add_TransmitterServicer_to_server(TransmitterServicer(), server), argv)
+    run("transmitter", pb.DESCRIPTOR.services_by_name["Transmitter"].full_name, add_servicer, argv)
 
 
 if __name__ == "__main__":
