@@ -138,10 +138,11 @@ def train(args: argparse.Namespace) -> list[float]:
         losses.append(float(loss.detach()))
         with torch.no_grad():
             coarse_lp = float(perceptual(coarse * 2 - 1, x * 2 - 1).mean())
-        log.writerow([step, f"{losses[-1]:.5g}", f"{float(l1):.5g}", f"{float(lp):.5g}", f"{float(prior_loss):.5g}",
+        l1_v, lp_v, prior_v = (float(v.detach()) for v in (l1, lp, prior_loss))
+        log.writerow([step, f"{losses[-1]:.5g}", f"{l1_v:.5g}", f"{lp_v:.5g}", f"{prior_v:.5g}",
                       f"{coarse_lp:.5g}", f"{time.perf_counter() - t0:.3f}"])
         bar.update(1)
-        bar.set_postfix(lpips=f"{float(lp):.4f}", coarse=f"{coarse_lp:.4f}")
+        bar.set_postfix(lpips=f"{lp_v:.4f}", coarse=f"{coarse_lp:.4f}")
         out_of_time = args.max_minutes and (time.monotonic() - start) / 60 > args.max_minutes
         if step % args.ckpt_every == 0 or step == args.steps or out_of_time:
             log_file.flush()
