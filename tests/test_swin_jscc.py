@@ -148,3 +148,23 @@ def test_evaluation_command_writes_table_and_plot(tiny_weights: Path, tmp_path: 
     assert all(s["bandwidth_ratio"] <= 1 / 16 + 1e-9 for s in summary)
     assert all(s["lpips"] is None for s in summary)
     assert (out / "psnr_lpips.png").stat().st_size > 1000 and (out / "results.csv").exists()
+
+
+def test_cdm_training_stages_export_a_loadable_refiner(tiny_weights: Path, tmp_path: Path) -> None:
+    from semcom.lpips import lpips_available
+    from semcom.pipelines.swin_jscc_cdm import load_refiner
+    from semcom.training.train_cdm import parse_args, train
+
+    ok, reason = lpips_available("alex")
+    if not ok:
+        pytest.skip(reason)
+    data = tmp_path / "images"
+    data.mkdir()
+    for i in range(3):
+        Image.fromarray(sample_image(80, 96, seed=i)).save(data / f"{i}.png")
+    common = ["--data", str(data), "--run", str(tmp_path / "cdm"), "--jscc", str(tiny_weights / "jscc.safetensors"),
+              "--batch", "2", "--crop", "32", "--threads", "1", "--ckpt-every", "1"]
+    assert len(train(parse_args([*common, "--stage", "1", "--steps", "2"]))) == 2
+    out = tmp_path / "refiner.safetensors"
+    assert len(train(parse_args([*common, "--stage", "2", "--steps", "2", "--export", str(out)]))) == 2
+    assert load_refiner(out).config.steps == 4
