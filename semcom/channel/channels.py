@@ -83,6 +83,27 @@ def apply_channel(x: np.ndarray, gains: np.ndarray | None, n0: float, rng: np.ra
     return add_noise(faded, n0, rng)
 
 
+def flip_bits(data: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Binary symmetric channel: a copy of the bytes ``data`` with each bit flipped independently with probability p.
+
+    The gaps between flips of i.i.d. Bernoulli(p) bits are geometric, so the flip
+    positions are drawn directly: exact for any p (no float resolution limit on
+    small p) and fast when flips are rare.
+    """
+    out = np.array(data, dtype=np.uint8, copy=True)
+    n_bits = out.size * 8
+    if p <= 0 or n_bits == 0:
+        return out
+    chunks, last = [], -1
+    while last < n_bits - 1:
+        steps = last + np.cumsum(rng.geometric(min(p, 1.0), size=int(1.2 * (n_bits - last) * p) + 64))
+        chunks.append(steps[steps < n_bits])
+        last = int(steps[-1])
+    positions = np.concatenate(chunks)
+    np.bitwise_xor.at(out, positions // 8, (0x80 >> (positions % 8)).astype(np.uint8))  # bit 0 = MSB
+    return out
+
+
 def equalise(y: np.ndarray, gains: np.ndarray | None) -> np.ndarray:
     """Zero-forcing with perfect CSI: y / h."""
     if gains is None:

@@ -12,7 +12,10 @@ from semcom.channel.constellation import MODULATION_BITS
 SNR_MIN_DB = -30.0
 SNR_MAX_DB = 60.0
 
-ChannelModelName = Literal["awgn", "rayleigh_fast", "rayleigh_block", "rician", "fixed_gain"]
+ChannelModelName = Literal["awgn", "rayleigh_fast", "rayleigh_block", "rician", "fixed_gain", "bsc_qam16_theory"]
+# Img2Img-SC's channel: no constellation is simulated; every coded bit flips independently with the
+# closed-form 16-QAM AWGN bit error rate at the configured SNR (semcom.channel.theory.ber_awgn).
+PAPER_BSC_MODEL = "bsc_qam16_theory"
 ModulationName = Literal["bpsk", "qpsk", "qam16", "qam64", "qam256"]
 
 
@@ -21,7 +24,11 @@ class ChannelConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    model: ChannelModelName = "awgn"
+    model: ChannelModelName = Field(
+        "awgn",
+        description="channel model; bsc_qam16_theory reproduces Img2Img-SC: each bit flips independently with the "
+                    "theoretical 16-QAM AWGN BER at the SNR (no constellation simulated; digital segments only)",
+    )
     snr_db: float = Field(
         10.0,
         allow_inf_nan=True,
@@ -54,6 +61,9 @@ class ChannelConfig(BaseModel):
     def _code_fits(self) -> ChannelConfig:
         if self.fec == "rs" and not self.rs_k < self.rs_n:
             raise ValueError(f"RS(n={self.rs_n}, k={self.rs_k}) needs k < n")
+        if self.model == PAPER_BSC_MODEL and self.modulation != "qam16":
+            raise ValueError(f"the {PAPER_BSC_MODEL} channel flips bits at the 16-QAM bit error rate: "
+                             "set modulation to qam16")
         return self
 
     @property

@@ -4,6 +4,9 @@ Digital segment:  bytes -> RS(n, k) -> interleaver -> Gray QAM mapper -> channel
                   -> zero-forcing -> hard demapper -> deinterleaver -> RS decoder -> bytes
 Analog segment:   real tensor -> complex pairs, unit average power -> channel
                   -> zero-forcing -> rescale -> real tensor
+Paper channel (``bsc_qam16_theory``, Img2Img-SC): bytes -> RS -> interleaver -> each bit flips
+                  with the closed-form 16-QAM AWGN BER at the SNR -> deinterleaver -> RS decoder;
+                  no constellation is simulated, channel uses are counted as 16-QAM symbols.
 
 Segment i draws its gains and noise from ``numpy.random.default_rng([seed, i])``,
 so the same config and payload give the same bits.
@@ -17,13 +20,14 @@ import numpy as np
 
 from semcom.channel import number_format
 from semcom.channel.bits import bytes_to_indices, count_bit_errors, indices_to_bytes
-from semcom.channel.channels import FadingSpec, apply_channel, draw_gains, equalise
-from semcom.channel.config import ChannelConfig, LinkStats, SegmentStats
+from semcom.channel.channels import FadingSpec, apply_channel, draw_gains, equalise, flip_bits
+from semcom.channel.config import PAPER_BSC_MODEL, ChannelConfig, LinkStats, SegmentStats
 from semcom.channel.constellation import constellation
 from semcom.channel.conventions import eb_n0_db_from_es_n0_db, es_n0_db_from_eb_n0_db, noise_variance
 from semcom.channel.interleaver import deinterleave, interleave
 from semcom.channel.mapper import demap_hard, map_symbols
 from semcom.channel.reed_solomon import ReedSolomon
+from semcom.channel.theory import ber_awgn
 from semcom.payload import Payload, Segment
 
 
@@ -36,6 +40,11 @@ def es_n0_db(config: ChannelConfig) -> float:
     if config.snr_type == "es_n0":
         return config.snr_db
     return es_n0_db_from_eb_n0_db(config.snr_db, config.bits_per_symbol, config.code_rate)
+
+
+def paper_bit_error_rate(config: ChannelConfig) -> float:
+    """The bit flip probability of ``bsc_qam16_theory``: the exact Gray 16-QAM AWGN BER at the link's Es/N0."""
+    return ber_awgn("qam16", 10.0 ** (es_n0_db(config) / 10.0))
 
 
 def fading_spec(config: ChannelConfig) -> FadingSpec:
@@ -76,15 +85,18 @@ def transmit_digital(
     else:
         stream = info
 
-    indices = bytes_to_indices(stream, const.bits_per_symbol)
-    n0 = noise_variance(es_n0_db(config))
-    gains = draw_gains(indices.size, fading_spec(config), rng)
-    y = apply_channel(map_symbols(indices, const), gains, n0, rng)
-    if config.csi == "perfect":
-        y = equalise(y, gains)
-    stream_hat = indices_to_bytes(demap_hard(y, const), const.bits_per_symbol, stream.size)
-
-    stats.channel_uses = int(indices.size)
+    if config.model == PAPER_BSC_MODEL:
+        stream_hat = flip_bits(stream, paper_bit_error_rate(config), rng)
+        stats.channel_uses = -(-8 * int(stream.size) // const.bits_per_symbol)
+    else:
+        indices = bytes_to_indices(stream, const.bits_per_symbol)
+        n0 = noise_variance(es_n0_db(config))
+        gains = draw_gains(indices.size, fading_spec(config), rng)
+        y = apply_channel(map_symbols(indices, const), gains, n0, rng)
+        if config.csi == "perfect":
+            y = equalise(y, gains)
+        stream_hat = indices_to_bytes(demap_hard(y, const), const.bits_per_symbol, stream.size)
+        stats.channel_uses = int(indices.size)
     stats.coded_bits = 8 * int(stream.size)
     stats.pre_fec_bit_errors = count_bit_errors(stream, stream_hat)
     if code is not None:
@@ -105,6 +117,9 @@ def transmit_analog(
         raise LinkError(f"segment {segment.name!r}: only float tensors can be sent analog")
     if config.snr_type != "es_n0":
         raise LinkError("Eb/N0 is undefined for analog segments (no bits); give the SNR as es_n0")
+    if config.model == PAPER_BSC_MODEL:
+        raise LinkError(f"segment {segment.name!r} is analog: the {PAPER_BSC_MODEL} channel flips bits, "
+                        "so it carries digital segments only")
     values = tensor.astype(np.float64).ravel()
     if values.size % 2:
         values = np.append(values, 0.0)

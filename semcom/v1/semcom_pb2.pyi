@@ -43,6 +43,7 @@ class ChannelModel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RAYLEIGH_BLOCK: _ClassVar[ChannelModel]
     RICIAN: _ClassVar[ChannelModel]
     FIXED_GAIN: _ClassVar[ChannelModel]
+    BSC_QAM16_THEORY: _ClassVar[ChannelModel]
 
 class SnrType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -95,6 +96,7 @@ RAYLEIGH_FAST: ChannelModel
 RAYLEIGH_BLOCK: ChannelModel
 RICIAN: ChannelModel
 FIXED_GAIN: ChannelModel
+BSC_QAM16_THEORY: ChannelModel
 SNR_TYPE_UNSPECIFIED: SnrType
 ES_N0: SnrType
 EB_N0: SnrType

@@ -114,7 +114,7 @@ def payload_from_pb(msg: pb.SemanticPayload) -> Payload:
 
 # ---------------------------------------------------------------- channel config
 _MODELS = {"awgn": pb.AWGN, "rayleigh_fast": pb.RAYLEIGH_FAST, "rayleigh_block": pb.RAYLEIGH_BLOCK,
-           "rician": pb.RICIAN, "fixed_gain": pb.FIXED_GAIN}
+           "rician": pb.RICIAN, "fixed_gain": pb.FIXED_GAIN, "bsc_qam16_theory": pb.BSC_QAM16_THEORY}
 _MODULATIONS = {"bpsk": pb.BPSK, "qpsk": pb.QPSK, "qam16": pb.QAM16, "qam64": pb.QAM64, "qam256": pb.QAM256}
 _SNR_TYPES = {"es_n0": pb.ES_N0, "eb_n0": pb.EB_N0}
 _FECS = {"none": pb.NONE, "rs": pb.REED_SOLOMON}
