@@ -5,7 +5,9 @@ and register an instance below. The services need no change.
 """
 
 from semcom.pipelines.base import Decoded, Pipeline, PipelineError, PipelineUnavailable
+from semcom.pipelines.caption import CaptionPipeline
 from semcom.pipelines.jpeg import JpegPipeline
+from semcom.pipelines.latent import CaptionLatentPipeline, LatentPipeline
 from semcom.pipelines.raw import RawPipeline
 from semcom.pipelines.registry import UnknownPipeline, all_pipelines, get, names, register
 from semcom.pipelines.swin_jscc import SwinJsccPipeline
@@ -15,6 +17,9 @@ register(RawPipeline())
 register(JpegPipeline())
 register(SwinJsccPipeline())
 register(SwinJsccCdmPipeline())
+register(CaptionPipeline())
+register(CaptionLatentPipeline())
+register(LatentPipeline())
 
 __all__ = [
     "Decoded",
