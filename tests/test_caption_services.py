@@ -23,7 +23,7 @@ from tests.conftest import png_bytes, sample_image, start_service
 pytest.importorskip("diffusers")
 pytest.importorskip("transformers")
 
-from tests.tiny_foundation import save_tiny_blip, save_tiny_sd  # noqa: E402
+from tests.tiny_foundation import build_all  # noqa: E402
 
 IMAGE = sample_image(64, 96)
 ODD_IMAGE = sample_image(60, 84, seed=1)
@@ -33,8 +33,9 @@ GEN_SC_CHANNEL = {"snr_db": 25, "modulation": "qam64", "fec": "rs", "rs_n": 42, 
 @pytest.fixture(scope="module")
 def tiny_env(tmp_path_factory) -> Iterator[dict[str, str]]:
     root = tmp_path_factory.mktemp("foundation")
-    env = {"SEMCOM_MODEL_BLIP_LARGE": str(save_tiny_blip(root / "blip")),
-           "SEMCOM_MODEL_SD15": str(save_tiny_sd(root / "sd")),
+    models = build_all()
+    env = {"SEMCOM_MODEL_BLIP_LARGE": str(models["blip"]),
+           "SEMCOM_MODEL_SD15": str(models["sd"]),
            "SEMCOM_MODEL_BLIP_BASE": str(root / "not-there"),  # a registered model whose weights are missing
            "SEMCOM_MODEL_SDXL": str(root / "not-there"),
            "SEMCOM_DEVICE": "cpu"}

@@ -8,7 +8,12 @@ outside the tests.
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import json
+import shutil
+import tempfile
+from functools import cache
 from pathlib import Path
 
 
@@ -100,3 +105,42 @@ def save_tiny_blip(directory: Path) -> Path:
     model.save_pretrained(directory)
     processor.save_pretrained(directory)
     return directory
+
+
+def save_tiny_vae(directory: Path) -> Path:
+    """A standalone VAE folder (like stabilityai/sd-vae-ft-mse), the tiny SD's VAE architecture, other weights."""
+    import torch
+    from diffusers import AutoencoderKL
+
+    torch.manual_seed(1)
+    AutoencoderKL(block_out_channels=(8, 8, 8, 8), in_channels=3, out_channels=3, latent_channels=4,
+                  layers_per_block=1, norm_num_groups=8, down_block_types=("DownEncoderBlock2D",) * 4,
+                  up_block_types=("UpDecoderBlock2D",) * 4, sample_size=64).save_pretrained(directory)
+    return directory
+
+
+def save_tiny_lora(sd_directory: Path, directory: Path) -> Path:
+    """A LoRA adapter for the tiny SD's UNet, with random (non-zero) weights so that it changes the output."""
+    import torch
+    from diffusers import StableDiffusionPipeline, UNet2DConditionModel
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    torch.manual_seed(2)
+    unet = UNet2DConditionModel.from_pretrained(sd_directory / "unet")
+    unet.add_adapter(LoraConfig(r=4, lora_alpha=4, init_lora_weights=False,
+                                target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    StableDiffusionPipeline.save_lora_weights(directory, unet_lora_layers=get_peft_model_state_dict(unet))
+    return directory
+
+
+@cache
+def build_all() -> dict[str, Path]:
+    """Every tiny model once per test process, in a temporary folder removed at exit."""
+    root = Path(tempfile.mkdtemp(prefix="semcom-tiny-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    models = {"blip": save_tiny_blip(root / "blip"), "sd": save_tiny_sd(root / "sd"),
+              "vae": save_tiny_vae(root / "vae")}
+    if importlib.util.find_spec("peft") is not None:
+        models["lora"] = save_tiny_lora(models["sd"], root / "lora")
+    return models

@@ -149,7 +149,8 @@ def decode_latent(latent: np.ndarray, codec: str, vae_name: str) -> np.ndarray:
     """(H, W, 3) uint8 from a (C, h, w) scaled latent, by the VAE's decoder alone (T = 0)."""
     import torch
 
-    z = torch.from_numpy(np.asarray(latent, np.float32))[None]
+    with np.errstate(over="ignore", invalid="ignore"):  # unguarded huge values become inf, as they would on a GPU
+        z = torch.from_numpy(np.asarray(latent, np.float32))[None]
     if codec == "taef2":
         net = _taef2_loaded()
         with torch.inference_mode():
@@ -187,7 +188,8 @@ def img2img(header: dict[str, Any], latent: np.ndarray, prompt: str) -> tuple[np
         prompt, note = gen.fit_prompt(model.tokenizer, prompt)
         if note:
             notes.append(note)
-    z = torch.from_numpy(np.asarray(latent, np.float32))[None].to(model.device, model.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = torch.from_numpy(np.asarray(latent, np.float32))[None].to(model.device, model.dtype)
     with model.lock:
         model.use_lora(None)
         out = model.img2img(prompt, image=z, strength=float(header["strength"]),

@@ -102,7 +102,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--eval-snr", type=float, nargs="*", default=[0.0, 5.0, 10.0, 15.0])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     captions = read_captions(args.captions)
     config = TextCodecConfig(vocab=build_vocab(captions), max_tokens=args.max_tokens, d_model=args.d_model,
