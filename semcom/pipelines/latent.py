@@ -132,7 +132,7 @@ def encode_latent(image: np.ndarray, codec: str, vae_name: str) -> tuple[np.ndar
     """(C, H/8, W/8) float64 latent of an image whose sides are multiples of 8, and the VAE's scaling factor."""
     import torch
 
-    x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255.0
+    x = torch.from_numpy(np.array(image, np.uint8)).permute(2, 0, 1)[None].float() / 255.0
     if codec == "taef2":
         net = _taef2_loaded()
         with torch.inference_mode():
