@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from semcom.models.io import save_weights
+from semcom.models.io import load_weights, read_metadata, save_weights
 from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig
 from semcom.training.channel import simulate
 from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
@@ -45,6 +45,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-minutes", type=float, default=0, help="stop (after a checkpoint) past this wall time")
     p.add_argument("--config", type=str, default="{}", help="SwinJsccConfig overrides, JSON (new runs only)")
     p.add_argument("--export", type=Path, help="also write the weights here (safetensors) at the end")
+    p.add_argument("--init", type=Path, help="start a new run from these weights (e.g. the shipped ones) "
+                   "instead of random ones; the step count continues from their recorded steps")
     return p.parse_args(argv)
 
 
@@ -64,11 +66,18 @@ def train(args: argparse.Namespace) -> list[float]:
     ckpt = load_checkpoint(ckpt_path)
     if ckpt is not None:
         cfg = SwinJsccConfig(**ckpt["config"])
+    elif args.init:
+        meta = read_metadata(args.init)
+        cfg = SwinJsccConfig(**meta["config"])
+        step = int(meta.get("training", {}).get("steps", 0))
     model = SwinJscc(cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     if ckpt is not None:
         step = restore(ckpt, model, opt, sampler, generator)
         print(f"resumed from {ckpt_path} at step {step}")
+    elif args.init:
+        load_weights(model, args.init)
+        print(f"initialised from {args.init} (trained {step} steps; the optimiser starts afresh)")
 
     log_path = args.run / "log.csv"
     new_log = not log_path.exists()
