@@ -103,6 +103,7 @@ MODELS: dict[str, ModelSpec] = {s.name: s for s in [
               allow_patterns=("pytorch_lora_weights.*",), extra_packages=("peft",)),
 ]}
 DEFAULT_PULL = ("blip-large", "sd15")
+_LOAD_LOCK = threading.Lock()  # concurrent first requests load a model once
 
 
 # ---------------------------------------------------------------- resolution and availability
@@ -261,7 +262,8 @@ class Generator:
 
 def load_captioner(name: str) -> Captioner:
     model = require(name, "captioner")
-    return _load_captioner(name, source(model), *device_and_dtype())
+    with _LOAD_LOCK:
+        return _load_captioner(name, source(model), *device_and_dtype())
 
 
 @cache
@@ -279,7 +281,8 @@ def _load_captioner(name: str, src: Source, device: Any, dtype: Any) -> Captione
 
 def load_generator(name: str) -> Generator:
     model = require(name, "generator")
-    return _load_generator(name, source(model), *device_and_dtype())
+    with _LOAD_LOCK:
+        return _load_generator(name, source(model), *device_and_dtype())
 
 
 @cache
@@ -314,7 +317,8 @@ def load_vae(name: str) -> Any:
 
     # Float32 even on CUDA: the latent is what crosses the channel (float64 in the paper), and SD-XL's VAE
     # overflows in float16. The VAE is small next to the UNet.
-    return _load_vae(name, source(model), device_and_dtype()[0], torch.float32)
+    with _LOAD_LOCK:
+        return _load_vae(name, source(model), device_and_dtype()[0], torch.float32)
 
 
 @cache

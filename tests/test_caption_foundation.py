@@ -98,6 +98,7 @@ def tiny(monkeypatch):
     models = build_all()
     monkeypatch.setenv("SEMCOM_MODEL_BLIP_LARGE", str(models["blip"]))
     monkeypatch.setenv("SEMCOM_MODEL_SD15", str(models["sd"]))
+    monkeypatch.setenv("SEMCOM_MODEL_SDXL", str(models["sdxl"]))
     monkeypatch.setenv("SEMCOM_MODEL_SD_VAE_FT_MSE", str(models["vae"]))
     if "lora" in models:
         monkeypatch.setenv("SEMCOM_MODEL_LORA_POKEMON_SD15", str(models["lora"]))
@@ -122,6 +123,15 @@ def test_same_loading_code_as_real_weights(tiny) -> None:
     assert generator.dtype == torch.float32 and generator.img2img.unet is generator.text2img.unet  # shared modules
     assert foundation.load_vae("sd15").dtype == torch.float32
     assert foundation.load_vae("sd-vae-ft-mse") is not foundation.load_vae("sd15")
+
+
+@needs_generative
+def test_sdxl_text_to_image_and_img2img(tiny) -> None:
+    image = sample_image(32, 48)
+    painted, _ = run("caption", {"steps": 2, "generator": "sdxl"}, image)
+    assert painted.image.shape == image.shape and painted.info["generator"] == "sdxl"
+    refined, received = run("caption+latent", {"steps": 2, "strength": 0.5, "generator": "sdxl"}, image)
+    assert refined.image.shape == image.shape and received.header["scaling_factor"] == pytest.approx(0.13025)
 
 
 @needs_generative

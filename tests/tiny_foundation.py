@@ -107,6 +107,37 @@ def save_tiny_blip(directory: Path) -> Path:
     return directory
 
 
+def save_tiny_sdxl(directory: Path) -> Path:
+    """An SDXL-shaped pipeline folder: two CLIP text encoders, a UNet with SDXL's micro-conditioning, a VAE."""
+    import torch
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
+
+    torch.manual_seed(3)
+    save_clip_tokenizer(directory / "_tok")
+    tokenizer = CLIPTokenizer.from_pretrained(directory / "_tok")
+    config = CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=37, num_attention_heads=4,
+                            num_hidden_layers=2, max_position_embeddings=CLIP_MAX_TOKENS, projection_dim=32,
+                            bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                            pad_token_id=tokenizer.pad_token_id)
+    unet = UNet2DConditionModel(
+        block_out_channels=(32, 64), layers_per_block=1, sample_size=8, in_channels=4, out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(2, 4), use_linear_projection=True, addition_embed_type="text_time",
+        addition_time_embed_dim=8, projection_class_embeddings_input_dim=6 * 8 + 32, cross_attention_dim=64,
+        norm_num_groups=32)
+    vae = AutoencoderKL(
+        block_out_channels=(8, 8, 8, 8), in_channels=3, out_channels=3, latent_channels=4, layers_per_block=1,
+        norm_num_groups=8, down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
+        sample_size=64, scaling_factor=0.13025, force_upcast=True)
+    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
+                              set_alpha_to_one=False, steps_offset=1)
+    StableDiffusionXLPipeline(vae=vae, text_encoder=CLIPTextModel(config),
+                              text_encoder_2=CLIPTextModelWithProjection(config), tokenizer=tokenizer,
+                              tokenizer_2=tokenizer, unet=unet, scheduler=scheduler).save_pretrained(directory)
+    return directory
+
+
 def save_tiny_vae(directory: Path) -> Path:
     """A standalone VAE folder (like stabilityai/sd-vae-ft-mse), the tiny SD's VAE architecture, other weights."""
     import torch
@@ -140,7 +171,7 @@ def build_all() -> dict[str, Path]:
     root = Path(tempfile.mkdtemp(prefix="semcom-tiny-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     models = {"blip": save_tiny_blip(root / "blip"), "sd": save_tiny_sd(root / "sd"),
-              "vae": save_tiny_vae(root / "vae")}
+              "sdxl": save_tiny_sdxl(root / "sdxl"), "vae": save_tiny_vae(root / "vae")}
     if importlib.util.find_spec("peft") is not None:
         models["lora"] = save_tiny_lora(models["sd"], root / "lora")
     return models

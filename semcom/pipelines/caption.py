@@ -116,10 +116,7 @@ class CaptionPipeline(Pipeline):
     def encode(self, image: np.ndarray, params: BaseModel, channel: ChannelConfig) -> Payload:
         assert isinstance(params, CaptionParams)
         check_text_code(params.text_code)
-        with gen.model_errors():
-            foundation.require(params.generator)  # refuse before captioning if the receiver cannot paint
-            if params.lora:
-                foundation.require(params.lora)
+        # The generator and LoRA are the receiver's business (it may run elsewhere): checked there.
         caption, notes = gen.make_caption(params.captioner, image, params.max_caption_chars, params.max_new_tokens)
         segment, text_header = encode_caption(caption, params.text_code)
         header = {"captioner": params.captioner, **receiver_settings(params), **text_header,

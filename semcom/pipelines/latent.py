@@ -251,7 +251,8 @@ class LatentPipeline(Pipeline):
         out["params_schema"]["x-option-availability"] = gen.option_availability(options)
         return out
 
-    def _require(self, params: LatentParams, need_generator: bool) -> None:
+    def _require_encoder(self, params: LatentParams) -> None:
+        """The transmitter needs the latent codec only (img2img is the receiver's business)."""
         if params.codec == "taef2":
             ok, reason = taef2_availability()
             if not ok:
@@ -259,14 +260,12 @@ class LatentPipeline(Pipeline):
             return
         with gen.model_errors():
             foundation.require(params.vae or params.generator)
-            if need_generator:
-                foundation.require(params.generator)
 
     def encode(self, image: np.ndarray, params: BaseModel, channel: ChannelConfig) -> Payload:
         assert isinstance(params, LatentParams)
         if params.codec == "taef2" and self.with_caption:
             raise PipelineError("codec taef2 is for the `latent` pipeline (a VAE transceiver, no caption)")
-        self._require(params, need_generator=bool(params.strength) or self.with_caption)
+        self._require_encoder(params)
         padded, pad_note = gen.pad_to_multiple(image)
         header: dict[str, Any] = {
             "codec": params.codec, "generator": params.generator, "vae": params.vae, "strength": params.strength,
