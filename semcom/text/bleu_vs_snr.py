@@ -78,7 +78,7 @@ def print_table(rows: list[dict], base: ChannelConfig) -> str:
     return "\n".join(lines)
 
 
-def plot(rows: list[dict], base: ChannelConfig, path: Path) -> None:
+def plot(rows: list[dict], base: ChannelConfig, path: Path, same_data: bool = False) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,7 +86,7 @@ def plot(rows: list[dict], base: ChannelConfig, path: Path) -> None:
 
     labels = {"huffman": f"Huffman + RS({base.rs_n},{base.rs_k}) + {base.modulation}",
               "utf8": f"8-bit chars + RS({base.rs_n},{base.rs_k}) + {base.modulation}",
-              "learned": "learned text codec (analog)"}
+              "learned": "learned text codec, analog" + (" (trained on these captions)" if same_data else "")}
     fig, ax = plt.subplots(figsize=(6, 4))
     snrs = [r["snr_db"] for r in rows]
     for code, label in labels.items():
@@ -96,7 +96,7 @@ def plot(rows: list[dict], base: ChannelConfig, path: Path) -> None:
     ax.set_ylabel("BLEU-4 (mean sentence BLEU)")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="lower right", fontsize=8)
     ax.set_title(f"Caption over {base.model.upper()}")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -134,7 +134,11 @@ def main(argv: list[str] | None = None) -> None:
     (args.out / "bleu_vs_snr.json").write_text(json.dumps(
         {"channel": base.model_dump(exclude={"snr_db", "seed"}), "captions": len(captions), "trials": args.trials,
          "rows": rows}, indent=1))
-    plot(rows, base, args.out / "bleu_vs_snr.png")
+    trained_on = codec.training_info().get("captions") if learned else None
+    same_data = trained_on is not None and Path(trained_on).resolve() == (args.captions or default_captions()).resolve()
+    if same_data:
+        print("note: the learned codec was trained on these captions: its BLEU is memorisation, an upper bound")
+    plot(rows, base, args.out / "bleu_vs_snr.png", same_data)
     print(f"wrote {args.out}/bleu_vs_snr.csv, .json, .png")
 
 

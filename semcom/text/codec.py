@@ -30,6 +30,14 @@ def availability() -> tuple[bool, str]:
     return True, ""
 
 
+def training_info() -> dict:
+    """The ``training`` metadata of the weights (captions, steps, BLEU table), {} when absent."""
+    from semcom.models.io import read_metadata
+
+    ok, _ = availability()
+    return read_metadata(weights_path()).get("training", {}) if ok else {}
+
+
 class LoadedCodec:
     def __init__(self, path: Path) -> None:
         import torch
