@@ -17,6 +17,19 @@ def _pipeline(name: str) -> pipelines.Pipeline:
     return pipe
 
 
+def has_batched_decoder(name: str) -> bool:
+    """Whether the pipeline overrides ``decode_batch`` (a generator with one pass per batch).
+
+    The default ``decode_batch`` is a loop: batching such a pipeline would only
+    serialise calls that the worker threads can otherwise run side by side.
+    """
+    try:
+        pipe = pipelines.get(name)
+    except pipelines.UnknownPipeline:
+        return False  # decoding it raises the caller's error
+    return type(pipe).decode_batch is not pipelines.Pipeline.decode_batch
+
+
 def decode_payload(payload: Payload, stats: LinkStats | None) -> Decoded:
     """Run the decoder of the pipeline named in the payload."""
     return _pipeline(payload.pipeline).decode(payload, stats)

@@ -1,8 +1,9 @@
 """gRPC Receiver service: ``semcom-receiver --port 50053``.
 
 Concurrent Decode calls for the same pipeline are decoded together with the
-pipeline's ``decode_batch`` (``--batch-max-size``, ``--batch-max-wait-ms``);
-``--batch-max-size 1`` decodes each call on its own.
+pipeline's ``decode_batch`` (``--batch-max-size``, ``--batch-max-wait-ms``) when
+the pipeline has a batched decoder (it overrides ``decode_batch``); the others,
+and everything with ``--batch-max-size 1``, are decoded one call per worker.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 
 import grpc
 
-from receiver_service.decode import decode_many, decode_to_png
+from receiver_service.decode import decode_many, decode_to_png, has_batched_decoder
 from semcom.backpressure import WorkPool
 from semcom.batching import Batcher
 from semcom.service import ServiceOptions, Stopwatch, grpc_errors, run
@@ -31,10 +32,10 @@ class ReceiverServicer(rpc.ReceiverServicer):
         clock = Stopwatch()
         payload = payload_from_pb(request.payload)
         stats = link_stats_from_pb(request.stats) if request.HasField("stats") else None
-        if self.batcher is None:
-            decoded, png = await self.pool.run(context, decode_to_png, payload, stats)
-        else:
+        if self.batcher is not None and has_batched_decoder(payload.pipeline):
             decoded, png = await self.batcher.submit(context, payload.pipeline, (payload, stats))
+        else:
+            decoded, png = await self.pool.run(context, decode_to_png, payload, stats)
         return pb.DecodeResponse(image_png=png, lost=decoded.lost, reason=decoded.reason,
                                  info_json=json.dumps(decoded.info), compute_ms=clock.ms)
 

@@ -5,7 +5,8 @@ lane: a queue and ``concurrency`` worker tasks. A worker takes the first waiting
 call, waits up to ``max_wait_ms`` for more to join (never longer than it takes to
 fill ``max_batch``), and runs the batch on the service's :class:`WorkPool`. While
 a batch runs, new calls queue and form the next batch, so under load batches
-fill without waiting and at low load a lone call waits at most ``max_wait_ms``.
+fill without waiting; a call that is alone (nothing else in flight, the last
+batch a single call) does not wait at all, and no call waits over ``max_wait_ms``.
 
 Every call is admitted by the pool (RESOURCE_EXHAUSTED beyond its bound) and
 holds its slot until its batch has finished; calls whose caller left or whose
@@ -46,6 +47,7 @@ class _Lane:
     queue: collections.deque[_Pending] = field(default_factory=collections.deque)
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task] = field(default_factory=list)
+    last_batch: int = 0  # size of the lane's previous batch: >1 means callers come in groups
 
 
 class Batcher:
@@ -85,7 +87,10 @@ class Batcher:
             while not lane.queue:
                 lane.wakeup.clear()
                 await lane.wakeup.wait()
-            end = loop.time() + self.max_wait_s
+            # Wait for company only when it is likely: other calls are in flight, or the last
+            # batch was a group whose callers are about to come back. A lone caller never waits.
+            others = self.pool.inflight > len(lane.queue) or lane.last_batch > 1
+            end = loop.time() + (self.max_wait_s if others else 0.0)
             while len(lane.queue) < self.max_batch and (left := end - loop.time()) > 0:
                 lane.wakeup.clear()
                 try:
@@ -116,6 +121,7 @@ class Batcher:
 
     async def _run(self, key: str, batch: list[_Pending]) -> None:
         BATCH_SIZE.labels(key).observe(len(batch))
+        self._lanes[key].last_batch = len(batch)
         # Log lines of the batch carry the ids of the requests in it.
         REQUEST_ID.set(",".join(p.request_id for p in batch if p.request_id)[:512])
         future = self.pool.submit(None, self.run_batch, key, [p.item for p in batch], slots=len(batch))

@@ -129,8 +129,8 @@ def test_batches_are_per_key_and_capped_at_max_batch() -> None:
     pool.shutdown()
 
 
-def test_a_lone_call_waits_at_most_max_wait() -> None:
-    batcher, pool, sizes = _batcher(max_wait_ms=20)
+def test_a_lone_call_does_not_wait_for_company() -> None:
+    batcher, pool, sizes = _batcher(max_wait_ms=2000)
 
     async def main() -> float:
         start = time.perf_counter()
@@ -144,20 +144,61 @@ def test_a_lone_call_waits_at_most_max_wait() -> None:
 
 
 def test_batcher_admission_and_departed_callers() -> None:
-    batcher, pool, sizes = _batcher(max_inflight=2, max_wait_ms=100)
+    gate = threading.Event()
+    sizes: list[int] = []
+
+    def run_batch(key: str, items: list) -> list:
+        sizes.append(len(items))
+        if "a" in items:
+            gate.wait(5)
+        return items
+
+    pool = WorkPool("test", max_inflight=4, workers=2)
+    batcher = Batcher(pool, run_batch, max_batch=8, max_wait_ms=0)
 
     async def main() -> None:
         first = asyncio.create_task(batcher.submit(None, "raw", "a"))
+        await asyncio.sleep(0.05)  # "a" runs alone and blocks; the next ones queue behind it
         second = asyncio.create_task(batcher.submit(None, "raw", "b"))
+        third = asyncio.create_task(batcher.submit(None, "raw", "c"))
+        late = asyncio.create_task(batcher.submit(FakeContext(0.01), "raw", "e"))
         await asyncio.sleep(0.01)
-        with pytest.raises(Busy):
-            await batcher.submit(None, "raw", "c")
-        second.cancel()  # the caller leaves before its batch starts
-        assert await first == "raw:a"
+        with pytest.raises(Busy):  # a, b, c, e hold the four slots
+            await batcher.submit(None, "raw", "d")
+        third.cancel()  # its caller leaves before its batch starts
+        await asyncio.sleep(0.05)  # "e" expires in the queue
+        gate.set()
+        assert await first == "a" and await second == "b"
+        with pytest.raises(DeadlineExpired):
+            await late
         await asyncio.sleep(0.01)
         assert pool.inflight == 0
         await batcher.close()
 
     asyncio.run(main())
-    assert sizes == [1]
+    assert sizes == [1, 1]  # "b" alone: "c" left, "e" expired
     pool.shutdown()
+
+
+def test_receiver_batches_only_pipelines_with_a_batched_decoder() -> None:
+    from receiver_service.decode import has_batched_decoder
+
+    assert not has_batched_decoder("raw") and not has_batched_decoder("jpeg")
+    assert has_batched_decoder("swin-jscc")  # overrides decode_batch with one forward pass
+    assert not has_batched_decoder("no-such-pipeline")
+
+
+def test_decode_many_keeps_errors_per_item() -> None:
+    import numpy as np
+
+    from receiver_service.decode import decode_many
+    from semcom.images import decode_png
+    from semcom.payload import Payload, Segment
+
+    image = np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3)
+    good = Payload("raw", [Segment("pixels", image)], image.shape)
+    bad = Payload("raw", [], image.shape, {})
+    results = decode_many("raw", [(good, None), (bad, None), (good, None)])
+    assert isinstance(results[1], Exception)
+    for decoded, png in (results[0], results[2]):
+        assert np.array_equal(decoded.image, image) and np.array_equal(decode_png(png), image)
