@@ -27,7 +27,6 @@ from semcom.channel.conventions import eb_n0_db_from_es_n0_db, es_n0_db_from_eb_
 from semcom.channel.interleaver import deinterleave, interleave
 from semcom.channel.mapper import demap_hard, map_symbols
 from semcom.channel.reed_solomon import ReedSolomon
-from semcom.channel.theory import ber_awgn
 from semcom.payload import Payload, Segment
 
 
@@ -44,6 +43,8 @@ def es_n0_db(config: ChannelConfig) -> float:
 
 def paper_bit_error_rate(config: ChannelConfig) -> float:
     """The bit flip probability of ``bsc_qam16_theory``: the exact Gray 16-QAM AWGN BER at the link's Es/N0."""
+    from semcom.channel.theory import ber_awgn  # scipy.integrate: imported only when this channel is used
+
     return ber_awgn("qam16", 10.0 ** (es_n0_db(config) / 10.0))
 
 

@@ -30,11 +30,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from scipy.stats import binom
-
 from semcom.channel.config import PAPER_BSC_MODEL, ChannelConfig
 from semcom.channel.link import channel_uses_digital, es_n0_db
-from semcom.channel.theory import ber_awgn
 
 # (name, bits per value, exponent bits, mantissa bits); uniform: exponent -1
 FORMATS = [("float64", 64, 11, 52), ("float32", 32, 8, 23), ("float16", 16, 5, 10),
@@ -67,6 +64,8 @@ class Decision:
 
 
 def raw_ber(channel: ChannelConfig) -> float:
+    from semcom.channel.theory import ber_awgn  # scipy.integrate: loaded when adaptive mode runs, not at start-up
+
     es_n0 = 10.0 ** (es_n0_db(channel) / 10.0)
     if channel.model == PAPER_BSC_MODEL:
         return ber_awgn("qam16", es_n0)
@@ -81,7 +80,7 @@ def residual_ber(channel: ChannelConfig) -> float:
     n, t = channel.rs_n, (channel.rs_n - channel.rs_k) // 2
     q = 1.0 - (1.0 - p0) ** 8
     j = range(t + 1, n + 1)
-    expected_bad_fraction = sum(jj / n * binom.pmf(jj, n, q) for jj in j)
+    expected_bad_fraction = sum(jj / n * math.comb(n, jj) * q**jj * (1 - q) ** (n - jj) for jj in j)
     return min(p0, p0 * expected_bad_fraction / q) if q > 0 else 0.0
 
 
