@@ -23,6 +23,7 @@ from pathlib import Path
 from locust import HttpUser, between, task
 
 from loadtest.grid import build_grid, load_image, split
+from loadtest.runner import setting_for
 
 _env = os.environ.get
 GRID = build_grid(split(_env("LOADTEST_PIPELINES", "jpeg,swin-jscc")),
@@ -50,7 +51,7 @@ class GatewayUser(HttpUser):
         if index >= REQUESTS:  # the count bound: stop the whole run
             self.environment.runner.quit()
             return
-        setting = GRID[index % len(GRID)]
+        setting = GRID[setting_for(index, len(GRID))]
         with self.client.post("/v1/transmit", name=setting.label, catch_response=True,
                               files={"image": ("image.png", IMAGE, "image/png")},
                               data={"config": json.dumps(setting.config(seed=index))},

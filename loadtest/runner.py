@@ -6,6 +6,7 @@ import asyncio
 import ipaddress
 import itertools
 import json
+import random
 import socket
 import time
 import uuid
@@ -51,6 +52,15 @@ def check_target(url: str, allow_remote: bool = False) -> str:
     return url.rstrip("/")
 
 
+def setting_for(index: int, settings: int) -> int:
+    """Grid setting of request ``index``: every setting once per cycle of len(grid) requests, in a
+    shuffled order per cycle, so no pipeline's requests arrive in bursts (reproducible: seeded)."""
+    cycle, position = divmod(index, settings)
+    order = list(range(settings))
+    random.Random(cycle).shuffle(order)
+    return order[position]
+
+
 def _error_kind(response: httpx.Response) -> str:
     try:
         error = response.json()["error"]
@@ -86,8 +96,8 @@ async def run_load(url: str, grid: list[Setting], image: bytes, requests: int, c
                    first_index: int = 0) -> tuple[list[Record], float]:
     """Send ``requests`` requests (fewer if ``max_seconds`` runs out), ``concurrency`` at a time.
 
-    Request i uses grid setting i mod len(grid) and channel seed i. Returns the
-    records and the wall time of the run.
+    Request i uses channel seed i and a grid setting from :func:`setting_for`
+    (each setting equally often). Returns the records and the wall time of the run.
     """
     if not grid or requests < 0 or concurrency < 1:
         raise ValueError("need a non-empty grid, requests >= 0 and concurrency >= 1")
@@ -106,7 +116,7 @@ async def run_load(url: str, grid: list[Setting], image: bytes, requests: int, c
                 index = next(counter)
                 if index >= first_index + requests or time.perf_counter() >= stop_at:
                     return
-                s = index % len(grid)
+                s = setting_for(index, len(grid))
                 request_headers = {**base_headers, "x-request-id": f"load-{run_id}-{index}"}
                 records.append(await _one(client, url, index, s, grid[s], image, request_headers, t0))
 
