@@ -8,7 +8,7 @@ All pipelines get the same number of channel uses: the learned ones send k/n =
 code that a link-adaptation table picks (semcom.channel.link_adaptation), then
 the highest JPEG quality that fits. Runs the same plain functions the services
 run (no network). Writes ``results.csv`` (one row per image x setting),
-``summary.json`` (means) and ``psnr_lpips.png``.
+``summary.json`` (means), ``summary.md`` (the tables) and ``psnr_lpips.png``.
 """
 
 from __future__ import annotations
@@ -87,6 +87,27 @@ def summarise(rows: list[dict]) -> list[dict]:
     return out
 
 
+def markdown(summary: list[dict]) -> str:
+    """PSNR and LPIPS tables: one row per (channel, pipeline), one column per SNR."""
+    snrs = sorted({s["snr_db"] for s in summary})
+    lines = []
+    for key, label, fmt in (("psnr_db", "PSNR (dB)", "{:.2f}"), ("lpips", "LPIPS (alex)", "{:.4f}"),
+                            ("ms_ssim", "MS-SSIM", "{:.4f}")):
+        lines += [f"{label}", "", "| channel | pipeline | " + " | ".join(f"{s:g} dB" for s in snrs) + " |",
+                  "|---|---|" + "---|" * len(snrs)]
+        for chan in sorted({s["channel"] for s in summary}):
+            for pipe in sorted({s["pipeline"] for s in summary}):
+                cells = []
+                for snr in snrs:
+                    match = [s for s in summary if (s["channel"], s["pipeline"], s["snr_db"]) == (chan, pipe, snr)]
+                    value = match[0][key] if match else None
+                    lost = f" ({match[0]['lost']} lost)" if match and match[0]["lost"] else ""
+                    cells.append(("n/a" if value is None else fmt.format(value)) + lost)
+                lines.append(f"| {chan} | {pipe} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def plot(summary: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -146,12 +167,13 @@ def main(argv: list[str] | None = None) -> None:
     (args.out / "summary.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                        "summary": summary}, indent=2))
     plot(summary, args.out / "psnr_lpips.png")
+    (args.out / "summary.md").write_text(markdown(summary))
     for s in summary:
         lp = "n/a" if s["lpips"] is None else f"{s['lpips']:.4f}"
         ps = "n/a" if s["psnr_db"] is None else f"{s['psnr_db']:.2f}"
         print(f"{s['pipeline']:>14} {s['channel']:>15} {s['snr_db']:5.1f} dB  PSNR {ps:>6}  LPIPS {lp}  "
               f"lost {s['lost']}/{s['images']}")
-    print(f"wrote {args.out}/results.csv, summary.json, psnr_lpips.png")
+    print(f"wrote {args.out}/results.csv, summary.json, summary.md, psnr_lpips.png")
 
 
 if __name__ == "__main__":
