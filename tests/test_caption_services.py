@@ -143,3 +143,14 @@ def test_missing_weights_make_pipelines_unavailable(client: TestClient, monkeypa
     assert not listing["caption"]["available"] and "pull blip-large" in listing["caption"]["unavailable_reason"]
     r = post(client, {"pipeline": "caption"})
     assert r.status_code == 503 and r.json()["error"]["code"] == "pipeline_unavailable"
+
+
+def test_paper_setting_over_the_paper_channel(client: TestClient) -> None:
+    """Img2Img-SC as published: 8-bit caption + float64 latent, bits flipped at the 16-QAM BER at an Eb/N0."""
+    channel = {"model": "bsc_qam16_theory", "snr_db": 8, "snr_type": "eb_n0", "fec": "none", "seed": 1}
+    r = post(client, {"pipeline": "caption+latent", "params": {"strength": 0}, "channel": channel})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["header"]["number_format"] == "float64" and body["header"]["text_code"] == "utf8"
+    assert body["stats"]["pre_fec_bit_errors"] > 10  # BER about 2e-3 over 24,000+ bits
+    assert body["info"]["guard"] == "clip" and body["info"]["latent_values_nonfinite"] >= 0
