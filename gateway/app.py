@@ -41,8 +41,8 @@ ERROR_RESPONSES = {
     status: {"model": ErrorBody, "description": text}
     for status, text in [
         (400, "corrupt image or malformed config"),
-        (413, "upload or image too large"),
         (401, "API key missing or invalid (only when the gateway is configured with SEMCOM_API_KEYS)"),
+        (413, "upload or image too large"),
         (415, "not an image"),
         (422, "invalid config: unknown pipeline or modulation, SNR out of range, ..."),
         (429, "the gateway or a service is at capacity; retry after the Retry-After header's seconds"),
