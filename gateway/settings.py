@@ -31,7 +31,7 @@ class Settings(BaseModel):
     health_timeout_s: float = Field(default_factory=lambda: float(_env("HEALTH_TIMEOUT_S", "2")))
     max_upload_bytes: int = Field(default_factory=lambda: int(float(_env("MAX_UPLOAD_MB", "50")) * 1024 * 1024))
     max_pixels: int = Field(default_factory=lambda: int(_env("MAX_PIXELS", str(DEFAULT_MAX_PIXELS))))
-    default_pipeline: str = Field(default_factory=lambda: _env("DEFAULT_PIPELINE", "jpeg"))
+    default_pipeline: str = Field(default_factory=lambda: _env("DEFAULT_PIPELINE", "swin-jscc"))
 
     # Backpressure: transmit requests served at once; more get 429 with Retry-After.
     max_inflight: int = Field(default_factory=lambda: int(_env("GATEWAY_MAX_INFLIGHT", "64")), ge=1)

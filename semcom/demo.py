@@ -1,6 +1,6 @@
 """The demo: start the four processes, send a sample image through a pipeline, save the result.
 
-    python -m semcom.demo --pipeline jpeg --snr 18 --out out/
+    python -m semcom.demo --pipeline swin-jscc --snr 10 --out out/
 
 Writes ``input.png``, ``reconstruction.png`` and ``metrics.json`` (metrics, LinkStats,
 timings) to ``--out``. The sample image is scikit-image's public-domain
@@ -30,8 +30,8 @@ def sample_image() -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pipeline", default="jpeg")
-    parser.add_argument("--snr", type=float, default=18.0, help="Es/N0 in dB")
+    parser.add_argument("--pipeline", default="swin-jscc", help="see GET /v1/pipelines (jpeg, raw, swin-jscc, ...)")
+    parser.add_argument("--snr", type=float, default=10.0, help="Es/N0 in dB")
     parser.add_argument("--modulation", default="qam16")
     parser.add_argument("--channel-model", default="awgn")
     parser.add_argument("--seed", type=int, default=0)
@@ -59,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "metrics.json").write_text(json.dumps({"config": config, **body}, indent=2))
     m, s = body["metrics"], body["stats"]
     psnr = "inf" if m["psnr_db"] is None else f"{m['psnr_db']:.2f}"
+    lpips = "n/a (" + m["lpips_unavailable"] + ")" if m.get("lpips") is None else f"{m['lpips']:.4f}"
+    ms_ssim = "n/a" if m.get("ms_ssim") is None else f"{m['ms_ssim']:.4f}"
     print(f"pipeline {args.pipeline} at {args.snr:g} dB: PSNR {psnr} dB, SSIM {m['ssim']:.4f}, "
+          f"MS-SSIM {ms_ssim}, LPIPS {lpips}, "
           f"channel uses {s['channel_uses']} (k/n = {s['bandwidth_ratio']:.4f}), "
           f"failed codewords {s['failed_codewords']}{', LOST: ' + body['reason'] if body['lost'] else ''}")
     print(f"wrote {args.out / 'reconstruction.png'} and {args.out / 'metrics.json'}")
