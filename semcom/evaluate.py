@@ -135,7 +135,7 @@ def plot(summary: list[dict], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--images", type=Path, required=True)
+    p.add_argument("--images", type=Path, help="folder of images (required unless --merge)")
     p.add_argument("--snrs", type=float, nargs="+", default=[1, 4, 7, 10, 13])
     p.add_argument("--channels", nargs="+", default=["awgn", "rayleigh_block"])
     p.add_argument("--pipelines", nargs="+", default=["swin-jscc", "swin-jscc+cdm", "jpeg"])
@@ -144,7 +144,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--limit", type=int, default=0, help="use only the first N images")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("out/eval"))
+    p.add_argument("--merge", type=Path, nargs="+", help="only combine the results.csv of earlier runs "
+                   "(e.g. one process per channel model) into --out")
     args = p.parse_args(argv)
+    if args.merge:
+        rows = [_typed(r) for d in args.merge for r in csv.DictReader((d / "results.csv").open())]
+        return write_outputs(rows, args)
+    if args.images is None:
+        p.error("--images is required")
 
     for name in args.pipelines:
         ok, reason = pipelines.get(name).availability()
@@ -159,6 +166,22 @@ def main(argv: list[str] | None = None) -> None:
     for i, (f, img, chan, snr, name) in enumerate(tqdm(jobs, desc="evaluate")):
         row = run_one(name, img, snr, chan, args.ratio, args.seed + i, args.coherence)
         rows.append({"image": f.name, **row})
+    write_outputs(rows, args)
+
+
+def _typed(row: dict) -> dict:
+    """A results.csv row with its numbers and flags back in their types."""
+    out: dict = dict(row)
+    for key in ("snr_db", "bandwidth_ratio", *METRICS):
+        out[key] = float(row[key]) if row[key] not in ("", "None") else None
+    for key in ("channel_uses", "failed_codewords"):
+        out[key] = int(row[key])
+    out["lost"] = row["lost"] == "True"
+    return out
+
+
+def write_outputs(rows: list[dict], args: argparse.Namespace) -> None:
+    args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "results.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
