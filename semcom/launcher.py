@@ -46,7 +46,7 @@ class LocalStack:
                                      "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                     env=env)
             self.processes[name] = proc
-            self.addresses[name] = _wait_for_address(name, proc, timeout_s)
+            self.addresses[name] = wait_for_address(name, proc, timeout_s)
         self.gateway_port = self.gateway_port or free_port(self.host)
         self.processes["gateway"] = subprocess.Popen(
             [sys.executable, "-m", "gateway.server", "--host", self.host, "--port", str(self.gateway_port),
@@ -89,7 +89,8 @@ class LocalStack:
         self.stop()
 
 
-def _wait_for_address(name: str, proc: subprocess.Popen, timeout_s: float) -> str:
+def wait_for_address(name: str, proc: subprocess.Popen, timeout_s: float) -> str:
+    """Read a started service's output until its 'listening on HOST:PORT' line; return HOST:PORT."""
     deadline = time.monotonic() + timeout_s
     assert proc.stdout is not None
     while time.monotonic() < deadline:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+
+from semcom.launcher import wait_for_address
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SEMCOM_SHARED", REPO_ROOT.parent / "shared"))
@@ -50,19 +49,11 @@ def start_service(name: str, host: str = "127.0.0.1", port: int = 0, env: dict |
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO_ROOT,
         env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
     )
-    deadline = time.monotonic() + 60
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"{name} service exited early with {proc.wait()}")
-        match = re.search(r"listening on (\S+):(\d+)", line)
-        if match:
-            # Keep reading its output so a chatty service never blocks on a full pipe.
-            threading.Thread(target=proc.stdout.read, daemon=True).start()
-            return ServiceProcess(name, proc, f"{match.group(1)}:{match.group(2)}")
-    proc.kill()
-    raise RuntimeError(f"{name} service did not start within 60 s")
+    try:
+        return ServiceProcess(name, proc, wait_for_address(name, proc, 60))
+    except RuntimeError:
+        proc.kill()
+        raise
 
 
 @pytest.fixture(scope="session")

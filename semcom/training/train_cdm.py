@@ -31,6 +31,7 @@ from semcom.pipelines.swin_jscc import SHIPPED_WEIGHTS
 from semcom.schedulers.few_step import FewStepSchedule
 from semcom.training.channel import simulate
 from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
+from semcom.training.conditions import draw_conditions
 from semcom.training.data import CropSampler
 from semcom.training.train_swin_jscc import RATIOS
 
@@ -96,17 +97,14 @@ def train(args: argparse.Namespace) -> list[float]:
     if new_log:
         log.writerow(["step", "loss", "l1", "lpips", "prior_l1", "coarse_lpips", "seconds"])
     actives = [SwinJsccConfig.channels_for_ratio(r) for r in RATIOS]
-    lo, hi = jscc.config.snr_range_db
     losses: list[float] = []
     start = time.monotonic()
     bar = tqdm(total=args.steps, initial=step, desc=f"cdm stage {args.stage}", disable=None)
     while step < args.steps:
         t0 = time.perf_counter()
         x = sampler.batch(args.batch).to(device)
-        snr = (lo + (hi - lo) * torch.rand(args.batch, generator=generator)).to(device)
-        rayleigh = torch.rand(args.batch, generator=generator) < args.rayleigh_fraction
-        active = actives[int(torch.randint(len(actives), (1,), generator=generator))]
-        noise_gen = torch.Generator().manual_seed(int(torch.randint(2**62, (1,), generator=generator)))
+        cond = draw_conditions(generator, args.batch, jscc.config.snr_range_db, args.rayleigh_fraction, actives)
+        snr, rayleigh, active, noise_gen = cond.snr_db.to(device), cond.rayleigh, cond.active, cond.noise
         with torch.no_grad():
             latent = jscc.encode(x, snr, active)
             received = simulate(latent.cpu(), snr.cpu(), rayleigh, args.coherence, noise_gen).to(device)

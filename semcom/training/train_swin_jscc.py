@@ -24,6 +24,7 @@ from semcom.models.io import load_weights, read_metadata, save_weights
 from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig
 from semcom.training.channel import simulate
 from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
+from semcom.training.conditions import draw_conditions
 from semcom.training.data import CropSampler
 
 RATIOS = (1 / 16, 1 / 32)
@@ -87,7 +88,6 @@ def train(args: argparse.Namespace) -> list[float]:
         log.writerow(["step", "loss", "psnr_db", "ratio", "mean_snr_db", "rayleigh_share", "seconds"])
 
     actives = [SwinJsccConfig.channels_for_ratio(r) for r in RATIOS]
-    lo, hi = cfg.snr_range_db
     losses: list[float] = []
     start = time.monotonic()
     bar = tqdm(total=args.steps, initial=step, desc="swin-jscc", dynamic_ncols=True, disable=None)
@@ -95,12 +95,10 @@ def train(args: argparse.Namespace) -> list[float]:
     while step < args.steps:
         t0 = time.perf_counter()
         x = sampler.batch(args.batch).to(device)
-        snr = (lo + (hi - lo) * torch.rand(args.batch, generator=generator)).to(device)
-        rayleigh = (torch.rand(args.batch, generator=generator) < args.rayleigh_fraction).to(device)
-        active = actives[int(torch.randint(len(actives), (1,), generator=generator))]
-        noise_gen = torch.Generator().manual_seed(int(torch.randint(2**62, (1,), generator=generator)))
+        cond = draw_conditions(generator, args.batch, cfg.snr_range_db, args.rayleigh_fraction, actives)
+        snr, rayleigh, active, noise_gen = cond.snr_db.to(device), cond.rayleigh, cond.active, cond.noise
         latent = model.encode(x, snr, active)
-        received = simulate(latent.cpu(), snr.cpu(), rayleigh.cpu(), args.coherence, noise_gen).to(device)
+        received = simulate(latent.cpu(), snr.cpu(), rayleigh, args.coherence, noise_gen).to(device)
         y = model.decode(received, snr, active)
         loss = torch.mean((y - x) ** 2)
         opt.zero_grad(set_to_none=True)
