@@ -11,6 +11,7 @@ import asyncio
 import signal
 import time
 
+import httpx
 import pytest
 
 from loadtest.grid import build_grid
@@ -41,6 +42,12 @@ def test_receiver_killed_mid_load(stack) -> None:
     grid = build_grid(["raw", "jpeg"], [20.0], ["qam16"], ["awgn", "rayleigh_block"], ["rs"])
     image = png_bytes(sample_image(64, 64))
     marks: dict[str, float] = {}
+
+    # One request first: the gateway loads its metric networks on the first one, which on a
+    # loaded machine could otherwise eat the whole window before the kill.
+    warm = httpx.post(f"{url}/v1/transmit", files={"image": ("a.png", image)},
+                      data={"config": '{"pipeline": "raw"}'}, timeout=60)
+    assert warm.status_code == 200, warm.text
 
     async def scenario():
         t0 = time.perf_counter()
