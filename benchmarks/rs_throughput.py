@@ -9,15 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.common import best_time
-from semcom.channel.reed_solomon import ReedSolomon
-
-
-def corrupt(words: np.ndarray, n_errors: int, rng: np.random.Generator) -> np.ndarray:
-    out = words.copy()
-    for row in out:
-        pos = rng.choice(row.size, n_errors, replace=False)
-        row[pos] ^= rng.integers(1, 256, n_errors, dtype=np.uint8)
-    return out
+from semcom.channel.reed_solomon import ReedSolomon, inject_byte_errors
 
 
 def run() -> dict[str, float]:
@@ -27,7 +19,7 @@ def run() -> dict[str, float]:
     code = ReedSolomon(255, 223)
     n = 4000
     words = code.encode(rng.integers(0, 256, (n, 223), dtype=np.uint8))
-    noisy = corrupt(words, 8, rng)
+    noisy = inject_byte_errors(words, 8, rng)
     ref = reedsolo.RSCodec(32)
     n_ref = 200
     result: dict[str, float] = {}

@@ -205,3 +205,12 @@ def _generator(nsym: int) -> np.ndarray:
         nxt[1:] ^= MUL[g, root]
         g = nxt
     return g
+
+
+def inject_byte_errors(words: np.ndarray, n_errors: int, rng: np.random.Generator) -> np.ndarray:
+    """A copy of ``words`` with exactly ``n_errors`` bytes of every row changed (for tests and benchmarks)."""
+    out = words.copy()
+    for row in out:
+        pos = rng.choice(row.size, n_errors, replace=False)
+        row[pos] ^= rng.integers(1, 256, n_errors, dtype=np.uint8)
+    return out

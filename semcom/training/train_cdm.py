@@ -31,6 +31,7 @@ from semcom.pipelines.swin_jscc import SHIPPED_WEIGHTS
 from semcom.schedulers.few_step import FewStepSchedule
 from semcom.training.channel import simulate
 from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
+from semcom.training.cli import add_common_args
 from semcom.training.conditions import draw_conditions
 from semcom.training.data import CropSampler
 from semcom.training.train_swin_jscc import RATIOS
@@ -38,21 +39,11 @@ from semcom.training.train_swin_jscc import RATIOS
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, required=True)
-    p.add_argument("--run", type=Path, required=True)
+    add_common_args(p, ckpt_every=100)
     p.add_argument("--jscc", type=Path, default=SHIPPED_WEIGHTS, help="frozen Swin JSCC weights (safetensors)")
     p.add_argument("--stage", type=int, choices=(1, 2), required=True)
     p.add_argument("--steps", type=int, required=True, help="total steps of this stage")
-    p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--crop", type=int, default=128)
-    p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--lpips-weight", type=float, default=1.0)
-    p.add_argument("--rayleigh-fraction", type=float, default=0.5)
-    p.add_argument("--coherence", type=int, default=128)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ckpt-every", type=int, default=100)
-    p.add_argument("--threads", type=int, default=0)
-    p.add_argument("--max-minutes", type=float, default=0)
     p.add_argument("--export", type=Path, help="write the refiner weights here (safetensors) at the end")
     return p.parse_args(argv)
 

@@ -24,6 +24,7 @@ from semcom.models.io import load_weights, read_metadata, save_weights
 from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig
 from semcom.training.channel import simulate
 from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
+from semcom.training.cli import add_common_args
 from semcom.training.conditions import draw_conditions
 from semcom.training.data import CropSampler
 
@@ -32,18 +33,8 @@ RATIOS = (1 / 16, 1 / 32)
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, required=True, help="folder of training images (searched recursively)")
-    p.add_argument("--run", type=Path, required=True, help="run folder: checkpoint, log, exported weights")
+    add_common_args(p, ckpt_every=200)
     p.add_argument("--steps", type=int, default=20000, help="total optimiser steps (resumed runs continue to it)")
-    p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--crop", type=int, default=128)
-    p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--rayleigh-fraction", type=float, default=0.5, help="share of samples on Rayleigh block fading")
-    p.add_argument("--coherence", type=int, default=128, help="Rayleigh block length in symbols")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ckpt-every", type=int, default=200)
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    p.add_argument("--max-minutes", type=float, default=0, help="stop (after a checkpoint) past this wall time")
     p.add_argument("--config", type=str, default="{}", help="SwinJsccConfig overrides, JSON (new runs only)")
     p.add_argument("--export", type=Path, help="also write the weights here (safetensors) at the end")
     p.add_argument("--init", type=Path, help="start a new run from these weights (e.g. the shipped ones) "

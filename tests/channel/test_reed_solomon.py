@@ -6,17 +6,9 @@ import numpy as np
 import pytest
 import reedsolo
 
-from semcom.channel.reed_solomon import ReedSolomon
+from semcom.channel.reed_solomon import ReedSolomon, inject_byte_errors
 
 CODES = [(255, 223), (42, 30), (255, 239), (20, 10)]
-
-
-def corrupt(words: np.ndarray, n_errors: int, rng: np.random.Generator) -> np.ndarray:
-    out = words.copy()
-    for row in out:
-        pos = rng.choice(row.size, n_errors, replace=False)
-        row[pos] ^= rng.integers(1, 256, n_errors, dtype=np.uint8)
-    return out
 
 
 @pytest.mark.parametrize(("n", "k"), CODES)
@@ -36,7 +28,7 @@ def test_corrects_up_to_t_errors(n: int, k: int) -> None:
     msgs = rng.integers(0, 256, (200, k), dtype=np.uint8)
     words = code.encode(msgs)
     for errors in range(0, code.t + 1, max(1, code.t // 4)):
-        result = code.decode(corrupt(words, errors, rng))
+        result = code.decode(inject_byte_errors(words, errors, rng))
         assert np.array_equal(result.messages, msgs)
         assert not result.failed.any()
         assert np.all(result.corrected_bytes == errors)
@@ -48,7 +40,7 @@ def test_reports_failure_beyond_t(n: int, k: int) -> None:
     code = ReedSolomon(n, k)
     rng = np.random.default_rng(2)
     msgs = rng.integers(0, 256, (300, k), dtype=np.uint8)
-    received = corrupt(code.encode(msgs), code.t + 1, rng)
+    received = inject_byte_errors(code.encode(msgs), code.t + 1, rng)
     result = code.decode(received)
     wrong = ~np.all(result.messages == msgs, axis=1)
     assert result.failed.mean() > 0.95
@@ -63,7 +55,7 @@ def test_decodes_what_reedsolo_decodes() -> None:
     code = ReedSolomon(255, 223)
     rng = np.random.default_rng(3)
     msgs = rng.integers(0, 256, (20, 223), dtype=np.uint8)
-    received = corrupt(code.encode(msgs), 10, rng)
+    received = inject_byte_errors(code.encode(msgs), 10, rng)
     ref = reedsolo.RSCodec(32)
     ours = code.decode(received).messages
     for i in range(20):

@@ -1,0 +1,20 @@
+"""Command-line options both training scripts share (data, run folder, sampling, checkpoints)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_common_args(p: argparse.ArgumentParser, ckpt_every: int) -> None:
+    p.add_argument("--data", type=Path, required=True, help="folder of training images (searched recursively)")
+    p.add_argument("--run", type=Path, required=True, help="run folder: checkpoints and logs")
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--crop", type=int, default=128)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--rayleigh-fraction", type=float, default=0.5, help="share of samples on Rayleigh block fading")
+    p.add_argument("--coherence", type=int, default=128, help="Rayleigh block length in symbols")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ckpt-every", type=int, default=ckpt_every)
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--max-minutes", type=float, default=0, help="stop (after a checkpoint) past this wall time")
