@@ -130,6 +130,19 @@ def test_training_resumes_on_the_same_loss_curve(tmp_path: Path) -> None:
     assert (tmp_path / "b.safetensors").exists() and all(math.isfinite(v) for v in straight)
 
 
+def test_learning_rate_schedule_is_a_half_cosine_of_the_step() -> None:
+    from semcom.training.train_swin_jscc import learning_rate, parse_args
+
+    common = ["--data", "d", "--run", "r", "--lr", "2e-4", "--lr-min", "1e-5", "--steps", "1000"]
+    constant = parse_args(common)
+    assert learning_rate(0, constant) == learning_rate(999, constant) == 2e-4
+    decaying = parse_args([*common, "--decay-start", "600"])
+    assert learning_rate(599, decaying) == learning_rate(600, decaying) == pytest.approx(2e-4)
+    assert learning_rate(800, decaying) == pytest.approx((2e-4 + 1e-5) / 2)  # halfway down the cosine
+    assert learning_rate(700, decaying) == pytest.approx(1e-5 + 0.5 * 1.9e-4 * (1 + math.cos(math.pi / 4)))
+    assert learning_rate(1000, decaying) == learning_rate(5000, decaying) == pytest.approx(1e-5)
+
+
 def test_evaluation_command_writes_table_and_plot(tiny_weights: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     import json

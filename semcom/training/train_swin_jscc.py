@@ -5,7 +5,9 @@ model's range, AWGN or Rayleigh block fading per sample, the number of latent
 channels (bandwidth ratio 1/16 or 1/32) drawn per step. MSE loss. A checkpoint
 (model, optimiser, step, every RNG state) is written every ``--ckpt-every``
 steps and the run resumes from it when started again, continuing the same loss
-curve; losses go to ``RUN/log.csv``. CUDA is used when present.
+curve; losses go to ``RUN/log.csv``. The learning rate is constant, or decays on
+a half cosine from ``--decay-start`` to ``--lr-min`` at ``--steps`` (the schedule
+is a function of the step, so resuming continues it). CUDA is used when present.
 """
 
 from __future__ import annotations
@@ -37,9 +39,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--steps", type=int, default=20000, help="total optimiser steps (resumed runs continue to it)")
     p.add_argument("--config", type=str, default="{}", help="SwinJsccConfig overrides, JSON (new runs only)")
     p.add_argument("--export", type=Path, help="also write the weights here (safetensors) at the end")
+    p.add_argument("--decay-start", type=int, help="step at which the cosine decay of the learning rate begins "
+                   "(default: none, constant rate)")
+    p.add_argument("--lr-min", type=float, default=1e-5, help="learning rate reached at --steps when decaying")
     p.add_argument("--init", type=Path, help="start a new run from these weights (e.g. the shipped ones) "
                    "instead of random ones; the step count continues from their recorded steps")
     return p.parse_args(argv)
+
+
+def learning_rate(step: int, args: argparse.Namespace) -> float:
+    """The rate for the step about to run: constant, then a half cosine down to ``lr_min`` at ``steps``."""
+    if args.decay_start is None or step < args.decay_start:
+        return args.lr
+    span = max(args.steps - args.decay_start, 1)
+    progress = min((step - args.decay_start) / span, 1.0)
+    return args.lr_min + 0.5 * (args.lr - args.lr_min) * (1 + math.cos(math.pi * progress))
 
 
 def train(args: argparse.Namespace) -> list[float]:
@@ -92,6 +106,8 @@ def train(args: argparse.Namespace) -> list[float]:
         received = simulate(latent.cpu(), snr.cpu(), rayleigh, args.coherence, noise_gen).to(device)
         y = model.decode(received, snr, active)
         loss = torch.mean((y - x) ** 2)
+        for group in opt.param_groups:
+            group["lr"] = learning_rate(step, args)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -119,7 +135,8 @@ def train(args: argparse.Namespace) -> list[float]:
 
 
 def export(model: torch.nn.Module, cfg: SwinJsccConfig, step: int, args: argparse.Namespace) -> None:
-    info = {"steps": step, "batch": args.batch, "crop": args.crop, "lr": args.lr, "data": str(args.data),
+    info = {"steps": step, "batch": args.batch, "crop": args.crop, "lr": args.lr, "decay_start": args.decay_start,
+            "lr_min": args.lr_min, "data": str(args.data),
             "rayleigh_fraction": args.rayleigh_fraction, "coherence": args.coherence, "seed": args.seed,
             "ratios": list(RATIOS)}
     save_weights(model, cfg.to_dict(), args.export, extra={"training": info})
