@@ -1,7 +1,7 @@
 """FastAPI routes: thin, over gateway.link.run_link.
 
 POST /v1/transmit   image + JSON config -> reconstruction, metrics, LinkStats, timings
-GET  /v1/pipelines  what each pipeline sends and its parameters
+GET  /v1/pipelines  what each pipeline sends, its parameters, and whether the services can run it
 GET  /healthz       the gateway process is up
 GET  /readyz        all three services answer their gRPC health check
 GET  /metrics       Prometheus metrics
@@ -25,13 +25,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.availability import check_pipeline_name, describe_pipelines
 from gateway.clients import SERVICES, ServiceBusy, ServiceClients
 from gateway.errors import GatewayError
-from gateway.link import check_pipeline, run_link
+from gateway.link import run_link
 from gateway.middleware import ApiKeyAuth, InflightLimit, RequestContext
 from gateway.schemas import ErrorBody, PipelineInfo, TransmitConfig, TransmitResult
 from gateway.settings import Settings
-from semcom import __version__, pipelines
+from semcom import __version__
 from semcom.images import ImageError, check_image_header
 from semcom.observability import HTTP_ERRORS, LINK_STAGE
 
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ) -> Response:
         parsed = _parse_config(config)
         pipeline = parsed.pipeline or settings.default_pipeline
-        check_pipeline(pipeline)
+        check_pipeline_name(pipeline)
         data = await image.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise GatewayError(413, "upload_too_large", f"the upload exceeds {settings.max_upload_bytes} bytes")
@@ -125,8 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(result.model_dump(mode="json"))
 
     @app.get("/v1/pipelines", response_model=list[PipelineInfo])
-    async def list_pipelines() -> list[dict]:
-        return [p.describe() for p in pipelines.all_pipelines()]
+    async def list_pipelines(request: Request) -> list[dict]:
+        return await describe_pipelines(request.app.state.clients, settings.availability_timeout_s)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

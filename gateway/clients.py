@@ -24,6 +24,7 @@ from semcom.observability import REQUEST_ID, REQUEST_ID_HEADER, UPSTREAM_CALLS, 
 from semcom.service import GRPC_OPTIONS, RETRY_AFTER_KEY
 from semcom.v1 import semcom_pb2 as pb
 from semcom.v1 import semcom_pb2_grpc as rpc
+from semcom.wire.convert import availability_from_pb
 
 SERVICES = ("transmitter", "channel", "receiver")
 Reply = TypeVar("Reply")
@@ -44,6 +45,13 @@ class ServiceBusy(GatewayError):
     def __init__(self, message: str, retry_after_s: int, **extra: object) -> None:
         super().__init__(429, "busy", message, **extra)
         self.retry_after_s = retry_after_s
+
+
+class Unimplemented(GatewayError):
+    """502: the service does not implement the RPC (an older or custom build)."""
+
+    def __init__(self, service: str, method: str) -> None:
+        super().__init__(502, "service_error", f"the {service} service does not implement {method}", service=service)
 
 
 def channel_credentials(settings: Settings) -> grpc.ChannelCredentials | None:
@@ -72,6 +80,7 @@ class ServiceClients:
         self.transmitter = rpc.TransmitterStub(self._channels["transmitter"])
         self.channel = rpc.ChannelStub(self._channels["channel"])
         self.receiver = rpc.ReceiverStub(self._channels["receiver"])
+        self._availability: dict[str, tuple[float, dict[str, tuple[bool, str]]]] = {}
 
     async def close(self) -> None:
         for ch in self._channels.values():
@@ -117,6 +126,8 @@ class ServiceClients:
             return GatewayError(422, "invalid_request", detail, service=service)
         if code == grpc.StatusCode.FAILED_PRECONDITION:
             return GatewayError(503, "pipeline_unavailable", detail, service=service)
+        if code == grpc.StatusCode.UNIMPLEMENTED:
+            return Unimplemented(service, detail)
         if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
             return ServiceBusy(f"the {service} service is at capacity: {detail}", _retry_after(exc)
                                or self.settings.retry_after_s, service=service)
@@ -130,6 +141,25 @@ class ServiceClients:
 
     async def decode(self, request: pb.DecodeRequest, timeout: float) -> pb.DecodeResponse:
         return await self.call("receiver", self.receiver.Decode, request, timeout)
+
+    async def availability(self, service: str, timeout: float) -> dict[str, tuple[bool, str]] | None:
+        """Pipeline name -> (available, reason) as the transmitter or receiver sees its own side;
+        None from a service that does not report it (it still refuses what it cannot run).
+
+        Cached for ``availability_ttl_s`` so the check costs no round trip on most requests.
+        """
+        now = time.monotonic()
+        cached = self._availability.get(service)
+        if cached is not None and now - cached[0] < self.settings.availability_ttl_s:
+            return cached[1]
+        stub = {"transmitter": self.transmitter, "receiver": self.receiver}[service]
+        try:
+            table = availability_from_pb(await self.call(service, stub.Availability, pb.AvailabilityRequest(),
+                                                         timeout))
+        except Unimplemented:
+            table = None
+        self._availability[service] = (now, table)
+        return table
 
     async def health(self, service: str) -> str:
         """'SERVING', another health status, or 'UNREACHABLE: <detail>'."""

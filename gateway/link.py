@@ -13,25 +13,14 @@ import time
 
 import numpy as np
 
+from gateway.availability import check_availability
 from gateway.clients import ServiceClients
 from gateway.errors import GatewayError
 from gateway.schemas import Metrics, TransmitConfig, TransmitResult
-from semcom import pipelines
 from semcom.images import decode_image, decode_png
 from semcom.metrics import image_metrics
 from semcom.v1 import semcom_pb2 as pb
 from semcom.wire.convert import channel_config_to_pb, link_stats_from_pb
-
-
-def check_pipeline(name: str) -> None:
-    """Refuse unknown or unavailable pipelines before any service is called."""
-    try:
-        pipe = pipelines.get(name)
-    except pipelines.UnknownPipeline as exc:
-        raise GatewayError(422, "unknown_pipeline", str(exc)) from None
-    available, reason = pipe.availability()
-    if not available:
-        raise GatewayError(503, "pipeline_unavailable", f"pipeline {name!r} is unavailable: {reason}")
 
 
 async def run_link(clients: ServiceClients, image_bytes: bytes, config: TransmitConfig, pipeline: str,
@@ -50,6 +39,10 @@ async def run_link(clients: ServiceClients, image_bytes: bytes, config: Transmit
         if left <= 0:
             raise GatewayError(504, "deadline_exceeded", f"the link did not finish within {timeout_s:g} s")
         return left
+
+    t = time.perf_counter()
+    await check_availability(clients, pipeline, remaining())  # both sides, before any work is done
+    timings["availability"] = _ms(t)
 
     t = time.perf_counter()
     decoding = asyncio.create_task(asyncio.to_thread(decode_image, image_bytes, max_pixels))

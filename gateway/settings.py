@@ -29,6 +29,10 @@ class Settings(BaseModel):
     receiver_addr: str = Field(default_factory=lambda: _env("RECEIVER_ADDR", "127.0.0.1:50053"))
     request_timeout_s: float = Field(default_factory=lambda: float(_env("REQUEST_TIMEOUT_S", "120")))
     health_timeout_s: float = Field(default_factory=lambda: float(_env("HEALTH_TIMEOUT_S", "2")))
+    # How long the gateway trusts the services' word on which pipelines their models can run.
+    availability_ttl_s: float = Field(default_factory=lambda: float(_env("AVAILABILITY_TTL_S", "10")), ge=0)
+    availability_timeout_s: float = Field(default_factory=lambda: float(_env("AVAILABILITY_TIMEOUT_S", "10")), gt=0,
+                                          description="how long GET /v1/pipelines waits for the services")
     max_upload_bytes: int = Field(default_factory=lambda: int(float(_env("MAX_UPLOAD_MB", "50")) * 1024 * 1024))
     max_pixels: int = Field(default_factory=lambda: int(_env("MAX_PIXELS", str(DEFAULT_MAX_PIXELS))))
     default_pipeline: str = Field(default_factory=lambda: _env("DEFAULT_PIPELINE", "swin-jscc"))

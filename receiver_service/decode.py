@@ -11,9 +11,7 @@ from semcom.pipelines import Decoded
 
 def _pipeline(name: str) -> pipelines.Pipeline:
     pipe = pipelines.get(name)
-    available, reason = pipe.availability()
-    if not available:
-        raise pipelines.PipelineUnavailable(f"pipeline {name!r} is unavailable: {reason}")
+    pipe.require("receiver")
     return pipe
 
 

@@ -9,18 +9,20 @@ and everything with ``--batch-max-size 1``, are decoded one call per worker.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 
 import grpc
 
 from receiver_service.decode import decode_many, decode_to_png, has_batched_decoder
+from semcom import pipelines
 from semcom.backpressure import WorkPool
 from semcom.batching import Batcher
-from semcom.service import ServiceOptions, Stopwatch, grpc_errors, run
+from semcom.service import ServiceOptions, Stopwatch, grpc_errors, run, warm_availability
 from semcom.v1 import semcom_pb2 as pb
 from semcom.v1 import semcom_pb2_grpc as rpc
-from semcom.wire.convert import link_stats_from_pb, payload_from_pb
+from semcom.wire.convert import availability_to_pb, link_stats_from_pb, payload_from_pb
 
 
 class ReceiverServicer(rpc.ReceiverServicer):
@@ -38,6 +40,11 @@ class ReceiverServicer(rpc.ReceiverServicer):
             decoded, png = await self.pool.run(context, decode_to_png, payload, stats)
         return pb.DecodeResponse(image_png=png, lost=decoded.lost, reason=decoded.reason,
                                  info_json=json.dumps(decoded.info), compute_ms=clock.ms)
+
+    @grpc_errors("receiver")
+    async def Availability(self, request: pb.AvailabilityRequest,
+                           context: grpc.aio.ServicerContext) -> pb.AvailabilityResponse:
+        return availability_to_pb(await asyncio.to_thread(pipelines.availability_table, "receiver"))
 
     async def close(self) -> None:
         if self.batcher is not None:
@@ -63,6 +70,7 @@ def add_servicer(server: grpc.aio.Server, options: ServiceOptions) -> ReceiverSe
                                              options.extra["batch_concurrency"])
     servicer = ReceiverServicer(pool, batcher)
     rpc.add_ReceiverServicer_to_server(servicer, server)
+    warm_availability("receiver")
     return servicer
 
 

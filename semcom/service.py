@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from semcom.observability import (
     setup_logging,
     start_metrics_server,
 )
-from semcom.pipelines import PipelineError, PipelineUnavailable
+from semcom.pipelines import PipelineError, PipelineUnavailable, Role, availability_table
 from semcom.wire.convert import WireError
 
 log = logging.getLogger("semcom.service")
@@ -84,6 +85,12 @@ def grpc_errors(service: str) -> Callable[[Handler], Handler]:
         return wrapper  # type: ignore[return-value]
 
     return wrap
+
+
+def warm_availability(role: Role) -> None:
+    """Work out the pipelines' availability once in the background, so the first
+    Availability call does not pay for the imports (torch) that the checks need."""
+    threading.Thread(target=availability_table, args=(role,), name="warm-availability", daemon=True).start()
 
 
 class Stopwatch:

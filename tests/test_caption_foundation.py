@@ -74,6 +74,22 @@ def test_missing_packages_are_named_with_the_install_command(monkeypatch) -> Non
     assert not pipelines.get("caption").availability()[0]
 
 
+def test_each_side_needs_only_its_own_models(monkeypatch) -> None:
+    """A transmitter with the captioner and a receiver with the generator can run `caption` between them."""
+    have = {"blip-large"}
+    monkeypatch.setattr(foundation, "availability", lambda name: (name in have, f"{name} missing"))
+    caption, caption_latent = pipelines.get("caption"), pipelines.get("caption+latent")
+    assert caption.availability("transmitter") == (True, "")
+    assert not caption.availability("receiver")[0] and "sd15 missing" in caption.availability("receiver")[1]
+    assert not caption.availability("both")[0]
+    assert not caption_latent.availability("transmitter")[0]  # its latent codec is a generator's VAE
+    have = {"sd15"}
+    assert not caption.availability("transmitter")[0] and "blip-large missing" in caption.availability()[1]
+    assert caption.availability("receiver") == caption_latent.availability("receiver") == (True, "")
+    table = pipelines.availability_table("receiver")
+    assert table["caption"] == (True, "") and set(table) == set(pipelines.names())
+
+
 def test_list_and_pull_commands_offline(monkeypatch, tmp_path: Path, capsys) -> None:
     monkeypatch.setenv("SEMCOM_MODEL_BLIP_LARGE", str(tmp_path))
     foundation.main(["list"])

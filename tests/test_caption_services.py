@@ -39,7 +39,7 @@ def tiny_env(tmp_path_factory) -> Iterator[dict[str, str]]:
            "SEMCOM_MODEL_BLIP_BASE": str(root / "not-there"),  # a registered model whose weights are missing
            "SEMCOM_MODEL_SDXL": str(root / "not-there"),
            "SEMCOM_DEVICE": "cpu"}
-    with pytest.MonkeyPatch.context() as mp:  # the gateway (this process) checks availability too
+    with pytest.MonkeyPatch.context() as mp:  # for the gateway's own listing of model options
         for key, value in env.items():
             mp.setenv(key, value)
         yield env
@@ -136,13 +136,52 @@ def test_bad_models_get_clear_errors(client: TestClient, params, status, code, w
     assert error["code"] == code and all(w in error["message"] for w in words), error
 
 
-def test_missing_weights_make_pipelines_unavailable(client: TestClient, monkeypatch) -> None:
-    """In the gateway's own view: a clear 503 before any service is called, never a 500."""
-    monkeypatch.setenv("SEMCOM_MODEL_BLIP_LARGE", os.path.join(os.environ["SEMCOM_MODEL_BLIP_BASE"], "x"))
-    listing = {p["name"]: p for p in client.get("/v1/pipelines").json()}
-    assert not listing["caption"]["available"] and "pull blip-large" in listing["caption"]["unavailable_reason"]
-    r = post(client, {"pipeline": "caption"})
-    assert r.status_code == 503 and r.json()["error"]["code"] == "pipeline_unavailable"
+@pytest.fixture(scope="module")
+def split_client(tiny_env, client) -> Iterator[TestClient]:
+    """A split deployment: the captioner only on the transmitter's machine, the generator only on the
+    receiver's (which also lacks the CDM refiner); the gateway's own machine has neither."""
+    from gateway.app import create_app
+    from gateway.settings import Settings
+
+    missing = os.path.join(tiny_env["SEMCOM_MODEL_BLIP_BASE"], "x")
+    tx = start_service("transmitter", env={**tiny_env, "SEMCOM_MODEL_SD15": missing})
+    rx = start_service("receiver", env={**tiny_env, "SEMCOM_MODEL_BLIP_LARGE": missing,
+                                        "SEMCOM_CDM_WEIGHTS": missing})
+    channel_addr = client.app.state.settings.channel_addr
+    try:
+        settings = Settings(transmitter_addr=tx.address, channel_addr=channel_addr, receiver_addr=rx.address,
+                            request_timeout_s=120)
+        with pytest.MonkeyPatch.context() as mp, TestClient(create_app(settings)) as c:
+            mp.setenv("SEMCOM_MODEL_BLIP_LARGE", missing)
+            mp.setenv("SEMCOM_MODEL_SD15", missing)
+            yield c
+    finally:
+        tx.stop()
+        rx.stop()
+
+
+def test_split_deployment_runs_each_side_where_its_model_is(split_client: TestClient) -> None:
+    listing = {p["name"]: p for p in split_client.get("/v1/pipelines").json()}
+    assert listing["caption"]["available"], listing["caption"]["unavailable_reason"]
+    r = post(split_client, {"pipeline": "caption", "params": {"steps": 2}, "channel": GEN_SC_CHANNEL})
+    assert r.status_code == 200, r.text
+    assert r.json()["info"]["bleu"] == 1.0
+
+
+@pytest.mark.parametrize(("pipeline", "service", "words"), [
+    ("caption+latent", "transmitter", ["sd15", "pull sd15"]),  # its latent codec is SD's VAE
+    ("swin-jscc+cdm", "receiver", ["refiner weights not found", "SEMCOM_CDM_WEIGHTS"]),
+])
+def test_split_deployment_names_the_side_that_lacks_a_model(split_client: TestClient, pipeline: str,
+                                                            service: str, words: list[str]) -> None:
+    """A clear 503 naming the service, before any encoding, and the same word in the listing."""
+    r = post(split_client, {"pipeline": pipeline})
+    assert r.status_code == 503, r.text
+    error = r.json()["error"]
+    assert error["code"] == "pipeline_unavailable" and error["service"] == service, error
+    assert f"at the {service} service" in error["message"] and all(w in error["message"] for w in words), error
+    listing = {p["name"]: p for p in split_client.get("/v1/pipelines").json()}
+    assert not listing[pipeline]["available"] and service in listing[pipeline]["unavailable_reason"]
 
 
 def test_paper_setting_over_the_paper_channel(client: TestClient) -> None:

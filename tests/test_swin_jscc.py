@@ -81,6 +81,16 @@ def test_unavailable_without_weights(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert pipelines.get("swin-jscc").describe()["available"] is False
 
 
+def test_refiner_is_needed_at_the_receiver_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SEMCOM_CDM_WEIGHTS", str(tmp_path / "no-cdm.safetensors"))
+    cdm = pipelines.get("swin-jscc+cdm")
+    assert cdm.availability("transmitter") == (True, "")
+    ok, reason = cdm.availability("receiver")
+    assert not ok and "no-cdm.safetensors" in reason and cdm.availability("both") == (ok, reason)
+    with pytest.raises(pipelines.PipelineUnavailable, match="at the receiver"):
+        cdm.require("receiver")
+
+
 @pytest.mark.parametrize("name", ["swin-jscc", "swin-jscc+cdm"])
 def test_pipeline_round_trip_with_tiny_weights(tiny_weights: Path, name: str) -> None:
     from receiver_service.decode import decode_payload

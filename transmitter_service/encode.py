@@ -13,8 +13,6 @@ from semcom.payload import Payload
 def encode_image(pipeline: str, image_bytes: bytes, params: dict[str, Any] | None, channel: ChannelConfig) -> Payload:
     """Decode the uploaded image and run the named pipeline's encoder on it."""
     pipe = pipelines.get(pipeline)
-    available, reason = pipe.availability()
-    if not available:
-        raise pipelines.PipelineUnavailable(f"pipeline {pipeline!r} is unavailable: {reason}")
+    pipe.require("transmitter")
     parsed = pipe.parse_params(params)
     return pipe.encode(decode_image(image_bytes), parsed, channel)

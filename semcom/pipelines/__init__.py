@@ -4,12 +4,12 @@ To add one: subclass :class:`~semcom.pipelines.base.Pipeline` in its own module
 and register an instance below. The services need no change.
 """
 
-from semcom.pipelines.base import Decoded, Pipeline, PipelineError, PipelineUnavailable
+from semcom.pipelines.base import Decoded, Pipeline, PipelineError, PipelineUnavailable, Role
 from semcom.pipelines.caption import CaptionPipeline
 from semcom.pipelines.jpeg import JpegPipeline
 from semcom.pipelines.latent import CaptionLatentPipeline, LatentPipeline
 from semcom.pipelines.raw import RawPipeline
-from semcom.pipelines.registry import UnknownPipeline, all_pipelines, get, names, register
+from semcom.pipelines.registry import UnknownPipeline, all_pipelines, availability_table, get, names, register
 from semcom.pipelines.swin_jscc import SwinJsccPipeline
 from semcom.pipelines.swin_jscc_cdm import SwinJsccCdmPipeline
 
@@ -26,8 +26,10 @@ __all__ = [
     "Pipeline",
     "PipelineError",
     "PipelineUnavailable",
+    "Role",
     "UnknownPipeline",
     "all_pipelines",
+    "availability_table",
     "get",
     "names",
     "register",

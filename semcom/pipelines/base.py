@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from semcom.channel.config import ChannelConfig, LinkStats
 from semcom.payload import Payload
+
+# Which side's models a pipeline needs: the transmitter and receiver may run on different
+# machines, each with only its own side's weights (a captioner here, a generator there).
+Role = Literal["transmitter", "receiver", "both"]
 
 
 class PipelineError(ValueError):
@@ -46,9 +50,16 @@ class Pipeline(ABC):
     summary: ClassVar[str]  # one line: what crosses the channel
     Params: ClassVar[type[BaseModel]] = NoParams
 
-    def availability(self) -> tuple[bool, str]:
-        """(available, reason if not)."""
+    def availability(self, role: Role = "both") -> tuple[bool, str]:
+        """(available, reason if not) for the given side of the link; "both" = the whole link here."""
         return True, ""
+
+    def require(self, role: Role) -> None:
+        """Raise :class:`PipelineUnavailable` with the reason if ``role``'s side cannot run here."""
+        available, reason = self.availability(role)
+        if not available:
+            raise PipelineUnavailable(f"pipeline {self.name!r} is unavailable at the {role}: {reason}"
+                                      if role != "both" else f"pipeline {self.name!r} is unavailable: {reason}")
 
     def parse_params(self, params: dict[str, Any] | None) -> BaseModel:
         try:

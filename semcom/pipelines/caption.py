@@ -24,7 +24,7 @@ from semcom import foundation
 from semcom.channel.config import ChannelConfig, LinkStats
 from semcom.payload import Payload
 from semcom.pipelines import generative as gen
-from semcom.pipelines.base import Decoded, Pipeline, PipelineUnavailable
+from semcom.pipelines.base import Decoded, Pipeline, PipelineUnavailable, Role
 from semcom.text import codec
 from semcom.text.link import SEGMENT, TextCode, decode_caption, encode_caption
 
@@ -98,11 +98,13 @@ class CaptionPipeline(Pipeline):
                "receiver: Stable Diffusion / SDXL text-to-image, optional LoRA (Gen-SC)")
     Params = CaptionParams
 
-    def availability(self) -> tuple[bool, str]:
-        for check in (gen.first_available(gen.models_of("captioner")),
-                      gen.first_available(gen.models_of("generator"))):
-            if not check[0]:
-                return check
+    def availability(self, role: Role = "both") -> tuple[bool, str]:
+        # The transmitter captions, the receiver generates: each side needs only its own model.
+        checks = {"transmitter": ["captioner"], "receiver": ["generator"], "both": ["captioner", "generator"]}[role]
+        for kind in checks:
+            ok, reason = gen.first_available(gen.models_of(kind))
+            if not ok:
+                return ok, reason
         return True, ""
 
     def describe(self) -> dict[str, Any]:

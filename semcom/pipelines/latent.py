@@ -36,7 +36,7 @@ from semcom.channel.config import ChannelConfig, LinkStats
 from semcom.channel.link import channel_uses_digital
 from semcom.payload import Payload, Quantization, Segment
 from semcom.pipelines import generative as gen
-from semcom.pipelines.base import Decoded, Pipeline, PipelineError, PipelineUnavailable
+from semcom.pipelines.base import Decoded, Pipeline, PipelineError, PipelineUnavailable, Role
 from semcom.pipelines.caption import check_text_code, generate_from_text
 from semcom.pipelines.latent_adaptive import decide
 from semcom.text import codec as text_codec
@@ -232,7 +232,8 @@ class LatentPipeline(Pipeline):
     Params = LatentParams
     with_caption = False
 
-    def availability(self) -> tuple[bool, str]:
+    def availability(self, role: Role = "both") -> tuple[bool, str]:
+        # Both sides need the latent codec: a generator's VAE (or taef2 when no caption goes along).
         ok, reason = gen.first_available(gen.models_of("generator"))
         if ok or self.with_caption:
             return ok, reason
@@ -340,6 +341,8 @@ class CaptionLatentPipeline(LatentPipeline):
     Params = CaptionLatentParams
     with_caption = True
 
-    def availability(self) -> tuple[bool, str]:
+    def availability(self, role: Role = "both") -> tuple[bool, str]:
+        if role == "receiver":  # the caption arrives as text: no captioner needed here
+            return super().availability(role)
         ok, reason = gen.first_available(gen.models_of("captioner"))
-        return super().availability() if ok else (ok, reason)
+        return super().availability(role) if ok else (ok, reason)

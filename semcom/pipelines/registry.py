@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from semcom.pipelines.base import Pipeline, PipelineError
+from semcom.pipelines.base import Pipeline, PipelineError, Role
 
 _PIPELINES: dict[str, Pipeline] = {}
 
@@ -31,3 +31,8 @@ def names() -> list[str]:
 
 def all_pipelines() -> list[Pipeline]:
     return [_PIPELINES[n] for n in names()]
+
+
+def availability_table(role: Role) -> dict[str, tuple[bool, str]]:
+    """name -> (available, reason) for ``role``'s side of every pipeline, with this machine's models."""
+    return {p.name: p.availability(role) for p in all_pipelines()}

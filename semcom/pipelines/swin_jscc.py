@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from semcom.channel.config import ChannelConfig, LinkStats
 from semcom.payload import Payload, Segment
-from semcom.pipelines.base import Decoded, Pipeline, PipelineError
+from semcom.pipelines.base import Decoded, Pipeline, PipelineError, Role
 
 WEIGHTS_ENV = "SEMCOM_SWIN_JSCC_WEIGHTS"
 SHIPPED_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "swin_jscc.safetensors"
@@ -90,8 +90,8 @@ class SwinJsccPipeline(Pipeline):
     summary = "Swin-Transformer JSCC latent, analog symbols at k/n 1/16 or 1/32, SNR-adaptive (SC-CDM stage 1)"
     Params = SwinJsccParams
 
-    def availability(self) -> tuple[bool, str]:
-        path = weights_path()
+    def availability(self, role: Role = "both") -> tuple[bool, str]:
+        path = weights_path()  # both sides: the encoder and the decoder live in one file
         if not path.exists():
             return False, f"weights not found at {path}; train them with `{TRAIN_COMMAND}` or set {WEIGHTS_ENV}"
         try:

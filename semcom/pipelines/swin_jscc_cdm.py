@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from semcom.channel.config import ChannelConfig
 from semcom.payload import Payload
+from semcom.pipelines.base import Role
 from semcom.pipelines.swin_jscc import SwinJsccParams, SwinJsccPipeline
 
 CDM_WEIGHTS_ENV = "SEMCOM_CDM_WEIGHTS"
@@ -62,9 +63,9 @@ class SwinJsccCdmPipeline(SwinJsccPipeline):
     summary = "swin-jscc symbols, then a 4-step compact diffusion prior + prior-modulated refiner (SC-CDM)"
     Params = CdmParams
 
-    def availability(self) -> tuple[bool, str]:
-        ok, reason = super().availability()
-        if not ok:
+    def availability(self, role: Role = "both") -> tuple[bool, str]:
+        ok, reason = super().availability(role)
+        if not ok or role == "transmitter":  # the refiner runs at the receiver only
             return ok, reason
         if not cdm_weights_path().exists():
             return False, (f"refiner weights not found at {cdm_weights_path()}; train them with "

@@ -300,3 +300,23 @@ class DecodeResponse(_message.Message):
     info_json: str
     compute_ms: float
     def __init__(self, image_png: _Optional[bytes] = ..., lost: _Optional[bool] = ..., reason: _Optional[str] = ..., info_json: _Optional[str] = ..., compute_ms: _Optional[float] = ...) -> None: ...
+
+class AvailabilityRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class PipelineAvailability(_message.Message):
+    __slots__ = ("name", "available", "reason")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    available: bool
+    reason: str
+    def __init__(self, name: _Optional[str] = ..., available: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class AvailabilityResponse(_message.Message):
+    __slots__ = ("pipelines",)
+    PIPELINES_FIELD_NUMBER: _ClassVar[int]
+    pipelines: _containers.RepeatedCompositeFieldContainer[PipelineAvailability]
+    def __init__(self, pipelines: _Optional[_Iterable[_Union[PipelineAvailability, _Mapping]]] = ...) -> None: ...

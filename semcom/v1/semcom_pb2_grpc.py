@@ -39,12 +39,23 @@ class TransmitterStub:
                 request_serializer=semcom_dot_v1_dot_semcom__pb2.EncodeRequest.SerializeToString,
                 response_deserializer=semcom_dot_v1_dot_semcom__pb2.EncodeResponse.FromString,
                 _registered_method=True)
+        self.Availability = channel.unary_unary(
+                '/semcom.v1.Transmitter/Availability',
+                request_serializer=semcom_dot_v1_dot_semcom__pb2.AvailabilityRequest.SerializeToString,
+                response_deserializer=semcom_dot_v1_dot_semcom__pb2.AvailabilityResponse.FromString,
+                _registered_method=True)
 
 
 class TransmitterServicer:
     """Missing associated documentation comment in .proto file."""
 
     def Encode(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Availability(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -57,6 +68,11 @@ def add_TransmitterServicer_to_server(servicer, server):
                     servicer.Encode,
                     request_deserializer=semcom_dot_v1_dot_semcom__pb2.EncodeRequest.FromString,
                     response_serializer=semcom_dot_v1_dot_semcom__pb2.EncodeResponse.SerializeToString,
+            ),
+            'Availability': grpc.unary_unary_rpc_method_handler(
+                    servicer.Availability,
+                    request_deserializer=semcom_dot_v1_dot_semcom__pb2.AvailabilityRequest.FromString,
+                    response_serializer=semcom_dot_v1_dot_semcom__pb2.AvailabilityResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -86,6 +102,33 @@ class Transmitter:
             '/semcom.v1.Transmitter/Encode',
             semcom_dot_v1_dot_semcom__pb2.EncodeRequest.SerializeToString,
             semcom_dot_v1_dot_semcom__pb2.EncodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Availability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semcom.v1.Transmitter/Availability',
+            semcom_dot_v1_dot_semcom__pb2.AvailabilityRequest.SerializeToString,
+            semcom_dot_v1_dot_semcom__pb2.AvailabilityResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -183,12 +226,23 @@ class ReceiverStub:
                 request_serializer=semcom_dot_v1_dot_semcom__pb2.DecodeRequest.SerializeToString,
                 response_deserializer=semcom_dot_v1_dot_semcom__pb2.DecodeResponse.FromString,
                 _registered_method=True)
+        self.Availability = channel.unary_unary(
+                '/semcom.v1.Receiver/Availability',
+                request_serializer=semcom_dot_v1_dot_semcom__pb2.AvailabilityRequest.SerializeToString,
+                response_deserializer=semcom_dot_v1_dot_semcom__pb2.AvailabilityResponse.FromString,
+                _registered_method=True)
 
 
 class ReceiverServicer:
     """Missing associated documentation comment in .proto file."""
 
     def Decode(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Availability(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -201,6 +255,11 @@ def add_ReceiverServicer_to_server(servicer, server):
                     servicer.Decode,
                     request_deserializer=semcom_dot_v1_dot_semcom__pb2.DecodeRequest.FromString,
                     response_serializer=semcom_dot_v1_dot_semcom__pb2.DecodeResponse.SerializeToString,
+            ),
+            'Availability': grpc.unary_unary_rpc_method_handler(
+                    servicer.Availability,
+                    request_deserializer=semcom_dot_v1_dot_semcom__pb2.AvailabilityRequest.FromString,
+                    response_serializer=semcom_dot_v1_dot_semcom__pb2.AvailabilityResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -230,6 +289,33 @@ class Receiver:
             '/semcom.v1.Receiver/Decode',
             semcom_dot_v1_dot_semcom__pb2.DecodeRequest.SerializeToString,
             semcom_dot_v1_dot_semcom__pb2.DecodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Availability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semcom.v1.Receiver/Availability',
+            semcom_dot_v1_dot_semcom__pb2.AvailabilityRequest.SerializeToString,
+            semcom_dot_v1_dot_semcom__pb2.AvailabilityResponse.FromString,
             options,
             channel_credentials,
             insecure,

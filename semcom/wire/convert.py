@@ -178,3 +178,12 @@ def link_stats_from_pb(msg: pb.LinkStats) -> LinkStats:
         segments.append(SegmentStats(transport=_TRANSPORT_NAMES.get(s.transport, "digital"), **values))
     values = {f: getattr(msg, f) for f in LinkStats.model_fields if f != "segments"}
     return LinkStats(segments=segments, **values)
+
+
+def availability_to_pb(table: dict[str, tuple[bool, str]]) -> pb.AvailabilityResponse:
+    return pb.AvailabilityResponse(pipelines=[pb.PipelineAvailability(name=n, available=ok, reason=reason)
+                                              for n, (ok, reason) in table.items()])
+
+
+def availability_from_pb(msg: pb.AvailabilityResponse) -> dict[str, tuple[bool, str]]:
+    return {p.name: (p.available, p.reason) for p in msg.pipelines}
