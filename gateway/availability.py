@@ -34,8 +34,10 @@ def _side(table: dict[str, tuple[bool, str]] | None, name: str, service: str) ->
 
 async def check_availability(clients: ServiceClients, name: str, timeout: float) -> None:
     """503 naming the service whose side of ``name`` cannot run (missing weights or packages there)."""
-    tables = await asyncio.gather(*(clients.availability(s, timeout) for s in SIDES))
-    for service, table in zip(SIDES, tables, strict=True):
+    tables = await asyncio.gather(*(clients.availability(s, timeout) for s in SIDES), return_exceptions=True)
+    for service, table in zip(SIDES, tables, strict=True):  # in link order, so the error named is deterministic
+        if isinstance(table, BaseException):
+            raise table
         ok, reason = _side(table, name, service)
         if not ok:
             raise GatewayError(503, "pipeline_unavailable",
