@@ -32,9 +32,14 @@ def _side(table: dict[str, tuple[bool, str]] | None, name: str, service: str) ->
     return table.get(name, (False, f"the {service} service does not know pipeline {name!r} (another version?)"))
 
 
+async def _ask_both_sides(clients: ServiceClients, timeout: float) -> list:
+    """Each side's table (or None), or the error met asking it, in link order."""
+    return await asyncio.gather(*(clients.availability(s, timeout) for s in SIDES), return_exceptions=True)
+
+
 async def check_availability(clients: ServiceClients, name: str, timeout: float) -> None:
     """503 naming the service whose side of ``name`` cannot run (missing weights or packages there)."""
-    tables = await asyncio.gather(*(clients.availability(s, timeout) for s in SIDES), return_exceptions=True)
+    tables = await _ask_both_sides(clients, timeout)
     for service, table in zip(SIDES, tables, strict=True):  # in link order, so the error named is deterministic
         if isinstance(table, BaseException):
             raise table
@@ -50,7 +55,7 @@ async def describe_pipelines(clients: ServiceClients, timeout: float) -> list[di
     An unreachable service makes every pipeline unavailable with a reason naming it,
     rather than failing the listing.
     """
-    answers = await asyncio.gather(*(clients.availability(s, timeout) for s in SIDES), return_exceptions=True)
+    answers = await _ask_both_sides(clients, timeout)
     listing = []
     for pipe in pipelines.all_pipelines():
         info = pipe.describe()

@@ -50,8 +50,9 @@ class ServiceBusy(GatewayError):
 class Unimplemented(GatewayError):
     """502: the service does not implement the RPC (an older or custom build)."""
 
-    def __init__(self, service: str, method: str) -> None:
-        super().__init__(502, "service_error", f"the {service} service does not implement {method}", service=service)
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(502, "service_error", f"the {service} service does not implement the call: {detail}",
+                         service=service)
 
 
 def channel_credentials(settings: Settings) -> grpc.ChannelCredentials | None:
