@@ -5,8 +5,9 @@
 
 All pipelines get the same number of channel uses: the learned ones send k/n =
 ``--ratio``; ``jpeg`` gets the same budget and, per SNR, the modulation and RS
-code that a link-adaptation table picks (semcom.channel.link_adaptation), then
-the highest JPEG quality that fits. Runs the same plain functions the services
+code that a link-adaptation table for that channel model picks
+(semcom.channel.link_adaptation: AWGN, or block Rayleigh fading behind the
+interleaver), then the highest JPEG quality that fits. Runs the same plain functions the services
 run (no network). Writes ``results.csv`` (one row per image x setting),
 ``summary.json`` (means), ``summary.md`` (the tables) and ``psnr_lpips.png``.
 """
@@ -33,6 +34,7 @@ from semcom.pipelines.base import placeholder
 from semcom.training.data import list_images
 
 METRICS = ("psnr_db", "ssim", "ms_ssim", "lpips")
+JPEG_INTERLEAVER_DEPTH = 16  # codewords per interleaver block of the digital baseline
 
 
 def channel_uses_for_ratio(image: np.ndarray, ratio: str) -> int:
@@ -45,9 +47,9 @@ def run_one(name: str, image: np.ndarray, snr: float, model: str, ratio: str, se
             coherence: int) -> dict:
     base = {"model": model, "snr_db": snr, "seed": seed, "coherence_symbols": coherence}
     if name == "jpeg":
-        mcs = choose_mcs(snr)
+        mcs = choose_mcs(snr, model=model, coherence=coherence, interleaver_depth=JPEG_INTERLEAVER_DEPTH)
         channel = ChannelConfig(**base, modulation=mcs.modulation, fec="rs", rs_n=mcs.rs_n, rs_k=mcs.rs_k,
-                                interleaver_depth=16)
+                                interleaver_depth=JPEG_INTERLEAVER_DEPTH)
         params: dict = {"channel_uses": channel_uses_for_ratio(image, ratio)}
         setting = f"{mcs.modulation} RS({mcs.rs_n},{mcs.rs_k})"
     else:
