@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from fractions import Fraction
 from pathlib import Path
 
@@ -61,11 +61,11 @@ def run_one(name: str, image: np.ndarray, snr: float, model: str, ratio: str, se
         payload = pipe.encode(image, pipe.parse_params(params), channel)
     except pipelines.PipelineError as exc:  # e.g. not even JPEG quality 1 fits the budget
         decoded = pipelines.Decoded(placeholder(image.shape), lost=True, reason=str(exc))
-        row.update(channel_uses=params.get("channel_uses", 0), failed_codewords=0)
+        row.update(channel_uses=params.get("channel_uses", 0), failed_codewords=0, sent=False)
     else:
         received, stats = transmit_payload(payload, channel)
         decoded = pipe.decode(received, stats)
-        row.update(channel_uses=stats.channel_uses, failed_codewords=stats.failed_codewords)
+        row.update(channel_uses=stats.channel_uses, failed_codewords=stats.failed_codewords, sent=True)
     row["bandwidth_ratio"] = row["channel_uses"] / image.size
     row.update(lost=decoded.lost, reason=decoded.reason)
     metrics = image_metrics(image, decoded.image)
@@ -81,6 +81,8 @@ def summarise(rows: list[dict]) -> list[dict]:
     for (pipe, chan, snr), rs in sorted(groups.items()):
         entry = {"pipeline": pipe, "channel": chan, "snr_db": snr, "images": len(rs),
                  "lost": sum(bool(r["lost"]) for r in rs),
+                 "not_sent": sum(not r["sent"] for r in rs),  # e.g. not even JPEG quality 1 fit the budget
+                 "setting": Counter(r["setting"] for r in rs).most_common(1)[0][0],
                  "bandwidth_ratio": float(np.mean([r["bandwidth_ratio"] for r in rs]))}
         for k in METRICS:
             values = [r[k] for r in rs if r[k] is not None]
@@ -103,11 +105,29 @@ def markdown(summary: list[dict]) -> str:
                 for snr in snrs:
                     match = [s for s in summary if (s["channel"], s["pipeline"], s["snr_db"]) == (chan, pipe, snr)]
                     value = match[0][key] if match else None
-                    lost = f" ({match[0]['lost']} lost)" if match and match[0]["lost"] else ""
+                    lost = _lost_note(match[0]) if match else ""
                     cells.append(("n/a" if value is None else fmt.format(value)) + lost)
                 lines.append(f"| {chan} | {pipe} | " + " | ".join(cells) + " |")
         lines.append("")
+    digital = sorted({(s["channel"], s["pipeline"]) for s in summary if s["setting"] != "analog"})
+    if digital:
+        lines += ["Modulation and code (link adaptation)", "",
+                  "| channel | pipeline | " + " | ".join(f"{s:g} dB" for s in snrs) + " |",
+                  "|---|---|" + "---|" * len(snrs)]
+        for chan, pipe in digital:
+            cells = [next((s["setting"] for s in summary if (s["channel"], s["pipeline"], s["snr_db"])
+                           == (chan, pipe, snr)), "") for snr in snrs]
+            lines.append(f"| {chan} | {pipe} | " + " | ".join(cells) + " |")
+        lines.append("")
     return "\n".join(lines)
+
+
+def _lost_note(entry: dict) -> str:
+    """' (3 lost)', or ' (24 lost, 24 over budget)' when the encoder could not send them."""
+    if not entry["lost"]:
+        return ""
+    unfit = f", {entry['not_sent']} over budget" if entry["not_sent"] else ""
+    return f" ({entry['lost']} lost{unfit})"
 
 
 def plot(summary: list[dict], path: Path) -> None:
@@ -179,6 +199,7 @@ def _typed(row: dict) -> dict:
     for key in ("channel_uses", "failed_codewords"):
         out[key] = int(row[key])
     out["lost"] = row["lost"] == "True"
+    out["sent"] = row.get("sent", "True") == "True"  # results written before the column existed: sent
     return out
 
 

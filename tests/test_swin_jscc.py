@@ -171,6 +171,12 @@ def test_evaluation_command_writes_table_and_plot(tiny_weights: Path, tmp_path: 
     assert all(s["bandwidth_ratio"] <= 1 / 16 + 1e-9 for s in summary)
     assert all(s["lpips"] is None for s in summary)
     assert (out / "psnr_lpips.png").stat().st_size > 1000 and (out / "results.csv").exists()
+    jpeg = [s for s in summary if s["pipeline"] == "jpeg"]
+    assert all(s["setting"] != "analog" for s in jpeg)  # the link-adaptation table's modulation and code
+    # 1152 channel uses cannot carry even JPEG quality 1 of this image: lost because it was never sent
+    assert all(s["lost"] == s["not_sent"] == 1 for s in jpeg)
+    table = (out / "summary.md").read_text()
+    assert "(1 lost, 1 over budget)" in table and "Modulation and code (link adaptation)" in table
 
 
 def test_cdm_training_stages_export_a_loadable_refiner(tiny_weights: Path, tmp_path: Path) -> None:
