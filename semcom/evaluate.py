@@ -94,29 +94,27 @@ def summarise(rows: list[dict]) -> list[dict]:
 def markdown(summary: list[dict]) -> str:
     """PSNR and LPIPS tables: one row per (channel, pipeline), one column per SNR."""
     snrs = sorted({s["snr_db"] for s in summary})
+    index = {(s["channel"], s["pipeline"], s["snr_db"]): s for s in summary}
+    header = ["| channel | pipeline | " + " | ".join(f"{s:g} dB" for s in snrs) + " |",
+              "|---|---|" + "---|" * len(snrs)]
     lines = []
     for key, label, fmt in (("psnr_db", "PSNR (dB)", "{:.2f}"), ("lpips", "LPIPS (alex)", "{:.4f}"),
                             ("ms_ssim", "MS-SSIM", "{:.4f}")):
-        lines += [f"{label}", "", "| channel | pipeline | " + " | ".join(f"{s:g} dB" for s in snrs) + " |",
-                  "|---|---|" + "---|" * len(snrs)]
+        lines += [label, "", *header]
         for chan in sorted({s["channel"] for s in summary}):
             for pipe in sorted({s["pipeline"] for s in summary}):
                 cells = []
                 for snr in snrs:
-                    match = [s for s in summary if (s["channel"], s["pipeline"], s["snr_db"]) == (chan, pipe, snr)]
-                    value = match[0][key] if match else None
-                    lost = _lost_note(match[0]) if match else ""
-                    cells.append(("n/a" if value is None else fmt.format(value)) + lost)
+                    entry = index.get((chan, pipe, snr))
+                    value = entry[key] if entry else None
+                    cells.append(("n/a" if value is None else fmt.format(value)) + (_lost_note(entry) if entry else ""))
                 lines.append(f"| {chan} | {pipe} | " + " | ".join(cells) + " |")
         lines.append("")
     digital = sorted({(s["channel"], s["pipeline"]) for s in summary if s["setting"] != "analog"})
     if digital:
-        lines += ["Modulation and code (link adaptation)", "",
-                  "| channel | pipeline | " + " | ".join(f"{s:g} dB" for s in snrs) + " |",
-                  "|---|---|" + "---|" * len(snrs)]
+        lines += ["Modulation and code (link adaptation)", "", *header]
         for chan, pipe in digital:
-            cells = [next((s["setting"] for s in summary if (s["channel"], s["pipeline"], s["snr_db"])
-                           == (chan, pipe, snr)), "") for snr in snrs]
+            cells = [index[(chan, pipe, snr)]["setting"] if (chan, pipe, snr) in index else "" for snr in snrs]
             lines.append(f"| {chan} | {pipe} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
