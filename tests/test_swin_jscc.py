@@ -151,6 +151,45 @@ def test_learning_rate_schedule_is_a_half_cosine_of_the_step() -> None:
     assert learning_rate(800, decaying) == pytest.approx((2e-4 + 1e-5) / 2)  # halfway down the cosine
     assert learning_rate(700, decaying) == pytest.approx(1e-5 + 0.5 * 1.9e-4 * (1 + math.cos(math.pi / 4)))
     assert learning_rate(1000, decaying) == learning_rate(5000, decaying) == pytest.approx(1e-5)
+    warm = parse_args([*common, "--decay-start", "600", "--warmup", "100"])
+    assert learning_rate(600, warm) == pytest.approx(0.01 * learning_rate(600, decaying))  # first of 100 ramp steps
+    assert learning_rate(649, warm) == pytest.approx(0.5 * learning_rate(649, decaying))
+    assert learning_rate(699, warm) == learning_rate(699, decaying)
+    assert learning_rate(800, warm) == learning_rate(800, decaying)
+
+
+def test_growing_deeper_keeps_the_function_and_trains_the_new_blocks(tmp_path: Path) -> None:
+    from semcom.models.io import load_weights, read_metadata
+    from semcom.training.grow import grow, main
+
+    torch.manual_seed(0)
+    small = SwinJscc(TINY).eval()
+    grown = grow(small, [2, 1, 3, 1]).eval()
+    assert [len(s.blocks) for s in grown.encoder.stages] == [2, 1, 3, 1]
+    assert [len(s.blocks) for s in grown.decoder.stages] == [1, 3, 1, 2]  # the mirror image
+    assert grown.encoder.stages[0].blocks[1].shift and not grown.encoder.stages[2].blocks[2].shift
+    x, snr = torch.rand(2, 3, 32, 48), torch.tensor([3.0, 12.0])
+    with torch.no_grad():
+        latent = small.encode(x, snr, 96)
+        assert torch.equal(grown.encode(x, snr, 96), latent)
+        assert torch.equal(grown.decode(latent, snr, 96), small.decode(latent, snr, 96))
+    grown.train()
+    loss = torch.mean((grown.decode(grown.encode(x, snr, 96), snr, 96) - x) ** 2)
+    loss.backward()
+    new_block = grown.decoder.stages[3].blocks[1]
+    assert new_block.attn.proj.weight.grad.abs().sum() > 0 and new_block.mlp[2].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="none shallower"):
+        grow(small, [1, 1, 1, 0])
+    # the command: from safetensors to safetensors, the training record kept
+    src, out = tmp_path / "small.safetensors", tmp_path / "grown.safetensors"
+    save_weights(small, TINY.to_dict(), src, extra={"training": {"steps": 123}})
+    main(["--weights", str(src), "--depths", "2", "1", "3", "1", "--out", str(out)])
+    meta = read_metadata(out)
+    assert meta["config"]["depths"] == [2, 1, 3, 1] and meta["training"]["steps"] == 123
+    reloaded = SwinJscc(SwinJsccConfig(**meta["config"])).eval()
+    load_weights(reloaded, out)
+    with torch.no_grad():
+        assert torch.equal(reloaded.encode(x, snr, 96), latent)
 
 
 def test_evaluation_command_writes_table_and_plot(tiny_weights: Path, tmp_path: Path,

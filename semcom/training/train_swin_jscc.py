@@ -42,18 +42,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--decay-start", type=int, help="step at which the cosine decay of the learning rate begins "
                    "(default: none, constant rate)")
     p.add_argument("--lr-min", type=float, default=1e-5, help="learning rate reached at --steps when decaying")
+    p.add_argument("--warmup", type=int, default=0, help="steps of linear warm-up at the start of the cosine "
+                   "(from --decay-start): after --init the optimiser starts afresh, and Adam's first steps "
+                   "at full rate would undo some of the training")
     p.add_argument("--init", type=Path, help="start a new run from these weights (e.g. the shipped ones) "
                    "instead of random ones; the step count continues from their recorded steps")
     return p.parse_args(argv)
 
 
 def learning_rate(step: int, args: argparse.Namespace) -> float:
-    """The rate for the step about to run: constant, then a half cosine down to ``lr_min`` at ``steps``."""
+    """The rate for the step about to run: constant, then a half cosine down to ``lr_min`` at ``steps``
+    (its first ``warmup`` steps scaled by a linear ramp)."""
     if args.decay_start is None or step < args.decay_start:
         return args.lr
     span = max(args.steps - args.decay_start, 1)
     progress = min((step - args.decay_start) / span, 1.0)
-    return args.lr_min + 0.5 * (args.lr - args.lr_min) * (1 + math.cos(math.pi * progress))
+    ramp = min((step - args.decay_start + 1) / args.warmup, 1.0) if args.warmup else 1.0
+    return ramp * (args.lr_min + 0.5 * (args.lr - args.lr_min) * (1 + math.cos(math.pi * progress)))
 
 
 def train(args: argparse.Namespace) -> list[float]:
@@ -136,7 +141,7 @@ def train(args: argparse.Namespace) -> list[float]:
 
 def export(model: torch.nn.Module, cfg: SwinJsccConfig, step: int, args: argparse.Namespace) -> None:
     info = {"steps": step, "batch": args.batch, "crop": args.crop, "lr": args.lr, "decay_start": args.decay_start,
-            "lr_min": args.lr_min, "data": str(args.data),
+            "lr_min": args.lr_min, "warmup": args.warmup, "data": str(args.data),
             "rayleigh_fraction": args.rayleigh_fraction, "coherence": args.coherence, "seed": args.seed,
             "ratios": list(RATIOS)}
     save_weights(model, cfg.to_dict(), args.export, extra={"training": info})
