@@ -1,0 +1,112 @@
+"""The training curve of the Swin JSCC: ``python -m semcom.training.curve --logs RUN/log.csv ... --out F.png``.
+
+Reads the ``log.csv`` files of one or more runs (a run resumed from a checkpoint
+logs the steps after that checkpoint again: the last entry of a step wins; a later
+run continues an earlier one, e.g. after ``--init`` or growing the model), keeps
+the steps at one bandwidth ratio, averages the training PSNR over windows of steps
+and plots it against the step on a log axis. Training PSNR mixes SNRs and channels,
+so only its trend is meaningful, not its level against Kodak.
+
+``--fit-from`` fits PSNR = a + b log2(step) to the first run's window means from that step on:
+b is the gain per doubling of the steps, the figure that says how far more training
+of the same kind would go.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import numpy as np
+
+
+def read_logs(paths: list[Path], ratio: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(steps, PSNR dB, index of the file each comes from) at bandwidth ratio ``ratio``, in step order;
+    later entries of a step override earlier ones."""
+    by_step: dict[int, tuple[float, int]] = {}
+    for source, path in enumerate(paths):
+        with path.open(newline="") as f:
+            for row in csv.DictReader(f):
+                if abs(float(row["ratio"]) - ratio) < 1e-6:
+                    by_step[int(row["step"])] = (float(row["psnr_db"]), source)
+                else:
+                    by_step.pop(int(row["step"]), None)
+    steps = np.array(sorted(by_step), dtype=np.int64)
+    psnr = np.array([by_step[s][0] for s in steps])
+    return steps, psnr, np.array([by_step[s][1] for s in steps], dtype=np.int64)
+
+
+def window_means(steps: np.ndarray, psnr: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean PSNR per window of ``window`` steps, at each window's centre step (windows with data only)."""
+    index = (steps - 1) // window
+    centres, means = [], []
+    for i in np.unique(index):
+        chosen = index == i
+        centres.append(float(steps[chosen].mean()))
+        means.append(float(psnr[chosen].mean()))
+    return np.array(centres), np.array(means)
+
+
+def fit_per_doubling(centres: np.ndarray, means: np.ndarray, from_step: int) -> tuple[float, float]:
+    """(a, b) of PSNR = a + b log2(step), least squares over the windows from ``from_step`` on."""
+    chosen = centres >= from_step
+    if chosen.sum() < 2:
+        raise ValueError(f"fewer than 2 windows from step {from_step}: nothing to fit")
+    b, a = np.polyfit(np.log2(centres[chosen]), means[chosen], 1)
+    return float(a), float(b)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--logs", type=Path, nargs="+", required=True, help="log.csv files, earliest run first")
+    p.add_argument("--ratio", type=float, default=1 / 16, help="bandwidth ratio to keep (default 1/16)")
+    p.add_argument("--window", type=int, default=1000, help="steps per mean")
+    p.add_argument("--fit-from", type=int, help="fit the gain per doubling of the steps from this step on")
+    p.add_argument("--mark", type=int, nargs="*", default=[], help="steps to mark (e.g. restarts, growing)")
+    p.add_argument("--out", type=Path, help="PNG to write")
+    args = p.parse_args(argv)
+
+    steps, psnr, source = read_logs(args.logs, args.ratio)
+    if not len(steps):
+        raise SystemExit(f"no steps at ratio {args.ratio:g} in {[str(x) for x in args.logs]}")
+    series = []  # one per run, windows never straddling two runs
+    for i, path in enumerate(args.logs):
+        chosen = source == i
+        if chosen.any():
+            centres, means = window_means(steps[chosen], psnr[chosen], args.window)
+            series.append((path.parent.name, centres, means))
+            for c, m in zip(centres, means, strict=True):
+                print(f"{path.parent.name}: step {c:8.0f}  training PSNR {m:.2f} dB")
+    fit = None
+    if args.fit_from is not None:
+        fit_run = series[0]
+        fit = fit_per_doubling(fit_run[1], fit_run[2], args.fit_from)
+        print(f"fit of {fit_run[0]} from step {args.fit_from}: {fit[1]:+.2f} dB per doubling of the steps")
+    if args.out:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for name, centres, means in series:
+            ax.plot(centres, means, "o-", ms=3, label=f"{name}, {args.window}-step means")
+        if fit is not None:
+            xs = np.geomspace(args.fit_from, series[-1][1][-1], 50)
+            ax.plot(xs, fit[0] + fit[1] * np.log2(xs), "--", label=f"fit: {fit[1]:+.2f} dB per doubling")
+        for m in args.mark:
+            ax.axvline(m, color="grey", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_xlabel("training step")
+        ax.set_ylabel(f"training PSNR at k/n = 1/{round(1 / args.ratio)} (dB)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(args.out, dpi=120)
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

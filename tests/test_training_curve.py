@@ -1,0 +1,52 @@
+"""The training-curve tool: resumed steps counted once, runs kept apart, the per-doubling fit exact on a log law."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from semcom.training.curve import fit_per_doubling, main, read_logs, window_means
+
+HEADER = ["step", "loss", "psnr_db", "ratio", "mean_snr_db", "rayleigh_share", "seconds"]
+
+
+def write_log(path: Path, rows: list[tuple[int, float, float]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(HEADER)
+        for step, psnr, ratio in rows:
+            out.writerow([step, 10 ** (-psnr / 10), psnr, f"{ratio:.5f}", 7.5, 0.5, 0.4])
+    return path
+
+
+def test_resumed_steps_count_once_and_later_runs_override(tmp_path: Path) -> None:
+    # steps 1-4, then a resume from the step-2 checkpoint logs 3-4 again with new values
+    first = write_log(tmp_path / "a" / "log.csv", [(1, 10, 1 / 16), (2, 11, 1 / 32), (3, 12, 1 / 16), (4, 13, 1 / 16),
+                                                   (3, 20, 1 / 16), (4, 21, 1 / 32)])
+    second = write_log(tmp_path / "b" / "log.csv", [(5, 30, 1 / 16), (6, 31, 1 / 16)])
+    steps, psnr, source = read_logs([first, second], 1 / 16)
+    assert steps.tolist() == [1, 3, 5, 6]  # step 2 and the re-logged step 4 are at 1/32
+    assert psnr.tolist() == [10, 20, 30, 31] and source.tolist() == [0, 0, 1, 1]
+    centres, means = window_means(steps, psnr, 2)
+    assert centres.tolist() == [1, 3, 5.5] and means.tolist() == [10, 20, 30.5]
+
+
+def test_fit_recovers_the_gain_per_doubling_of_an_exact_log_law(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    steps = np.arange(1, 16001)
+    psnr = 15.0 + 0.6 * np.log2(steps)
+    centres, means = window_means(steps, psnr, 1000)
+    # window means of a log law are not exactly on it, but close for windows far from step 0
+    a, b = fit_per_doubling(centres, means, 4000)
+    assert b == pytest.approx(0.6, abs=0.01) and a == pytest.approx(15.0, abs=0.15)
+    with pytest.raises(ValueError, match="nothing to fit"):
+        fit_per_doubling(centres, means, 10**6)
+    rows = [(int(s), float(p), 1 / 16) for s, p in zip(steps, psnr, strict=True)]
+    log = write_log(tmp_path / "run" / "log.csv", rows)
+    out = tmp_path / "curve.png"
+    main(["--logs", str(log), "--fit-from", "4000", "--mark", "8000", "--out", str(out)])
+    assert out.stat().st_size > 1000
+    assert "+0.60 dB per doubling" in capsys.readouterr().out
