@@ -47,6 +47,6 @@ def test_fit_recovers_the_gain_per_doubling_of_an_exact_log_law(tmp_path: Path, 
     rows = [(int(s), float(p), 1 / 16) for s, p in zip(steps, psnr, strict=True)]
     log = write_log(tmp_path / "run" / "log.csv", rows)
     out = tmp_path / "curve.png"
-    main(["--logs", str(log), "--fit-from", "4000", "--mark", "8000", "--out", str(out)])
+    main(["--logs", str(log), "--fit-from", "4000", "--mark", "8000", "--labels", "tiny", "--out", str(out)])
     assert out.stat().st_size > 1000
-    assert "+0.60 dB per doubling" in capsys.readouterr().out
+    assert "fit of tiny from step 4000: +0.60 dB per doubling" in capsys.readouterr().out

@@ -64,20 +64,24 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--window", type=int, default=1000, help="steps per mean")
     p.add_argument("--fit-from", type=int, help="fit the gain per doubling of the steps from this step on")
     p.add_argument("--mark", type=int, nargs="*", default=[], help="steps to mark (e.g. restarts, growing)")
+    p.add_argument("--labels", nargs="+", help="a name per log (default: the run folders' names)")
     p.add_argument("--out", type=Path, help="PNG to write")
     args = p.parse_args(argv)
+    labels = args.labels or [path.parent.name for path in args.logs]
+    if len(labels) != len(args.logs):
+        raise SystemExit(f"{len(labels)} labels for {len(args.logs)} logs")
 
     steps, psnr, source = read_logs(args.logs, args.ratio)
     if not len(steps):
         raise SystemExit(f"no steps at ratio {args.ratio:g} in {[str(x) for x in args.logs]}")
     series = []  # one per run, windows never straddling two runs
-    for i, path in enumerate(args.logs):
+    for i, label in enumerate(labels):
         chosen = source == i
         if chosen.any():
             centres, means = window_means(steps[chosen], psnr[chosen], args.window)
-            series.append((path.parent.name, centres, means))
+            series.append((label, centres, means))
             for c, m in zip(centres, means, strict=True):
-                print(f"{path.parent.name}: step {c:8.0f}  training PSNR {m:.2f} dB")
+                print(f"{label}: step {c:8.0f}  training PSNR {m:.2f} dB")
     fit = None
     if args.fit_from is not None:
         fit_run = series[0]

@@ -143,7 +143,7 @@ def export(model: torch.nn.Module, cfg: SwinJsccConfig, step: int, args: argpars
     info = {"steps": step, "batch": args.batch, "crop": args.crop, "lr": args.lr, "decay_start": args.decay_start,
             "lr_min": args.lr_min, "warmup": args.warmup, "data": str(args.data),
             "rayleigh_fraction": args.rayleigh_fraction, "coherence": args.coherence, "seed": args.seed,
-            "ratios": list(RATIOS)}
+            "ratios": list(RATIOS), "init": str(args.init) if args.init else None}
     save_weights(model, cfg.to_dict(), args.export, extra={"training": info})
     print(f"exported {args.export}")
 
