@@ -12,10 +12,12 @@ Decoder: the mirror image, ending in pixel space with a sigmoid.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 from torch import nn
 
+from semcom.models.io import load_weights, read_metadata
 from semcom.models.swin import PatchMerging, PatchSplitting, SwinStage
 
 DOWNSCALE = 16  # 2 (patch embedding) x 2 x 2 x 2 (three patch mergings)
@@ -106,6 +108,13 @@ class SwinJscc(nn.Module):
         self.config = cfg or SwinJsccConfig()
         self.encoder = SwinJsccEncoder(self.config)
         self.decoder = SwinJsccDecoder(self.config)
+
+    @classmethod
+    def from_file(cls, path: Path) -> SwinJscc:
+        """The network saved in a safetensors file, built from the config in its metadata."""
+        model = cls(SwinJsccConfig(**read_metadata(path)["config"]))
+        load_weights(model, path)
+        return model
 
     def state(self, snr_db: torch.Tensor, active: int) -> torch.Tensor:
         lo, hi = self.config.snr_range_db

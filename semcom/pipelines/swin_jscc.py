@@ -51,15 +51,13 @@ class _Model:
     def __init__(self, path: Path) -> None:
         import torch
 
-        from semcom.models.io import load_weights, read_metadata
-        from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig
+        from semcom.models.io import read_metadata
+        from semcom.models.swin_jscc import SwinJscc
 
-        meta = read_metadata(path)
-        self.config = SwinJsccConfig(**meta["config"])
-        self.training = meta.get("training", {})
+        self.training = read_metadata(path).get("training", {})
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        self.net = SwinJscc(self.config)
-        load_weights(self.net, path)
+        self.net = SwinJscc.from_file(path)
+        self.config = self.net.config
         self.net.to(self.device).eval()
         self.lock = threading.Lock()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from semcom.models.io import load_weights, read_metadata, save_weights
+from semcom.models.io import read_metadata, save_weights
 from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig
 
 
@@ -48,8 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, required=True, help="where to write the grown weights (safetensors)")
     args = p.parse_args(argv)
     meta = read_metadata(args.weights)
-    model = SwinJscc(SwinJsccConfig(**meta["config"]))
-    load_weights(model, args.weights)
+    model = SwinJscc.from_file(args.weights)
     grown = grow(model, args.depths)
     training = {**meta.get("training", {}), "grown_from_depths": model.config.depths}
     save_weights(grown, grown.config.to_dict(), args.out, extra={"training": training})

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from semcom.models.cdm import CdmConfig, CdmRefiner
-from semcom.models.io import load_weights, read_metadata, save_weights
+from semcom.models.io import save_weights
 from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig
 from semcom.pipelines.swin_jscc import SHIPPED_WEIGHTS
 from semcom.schedulers.few_step import FewStepSchedule
@@ -57,9 +57,7 @@ def train(args: argparse.Namespace) -> list[float]:
     args.run.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed + 10 * args.stage)
 
-    jscc = SwinJscc(SwinJsccConfig(**read_metadata(args.jscc)["config"]))
-    load_weights(jscc, args.jscc)
-    jscc.to(device).eval().requires_grad_(False)
+    jscc = SwinJscc.from_file(args.jscc).to(device).eval().requires_grad_(False)
     perceptual = LPIPS(net="alex").to(device).eval().requires_grad_(False)
 
     ckpt_path = args.run / f"stage{args.stage}.pt"
