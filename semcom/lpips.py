@@ -137,11 +137,14 @@ class LPIPS(nn.Module):
         if a.shape != b.shape or a.ndim != 4 or a.shape[1] != 3:
             raise ValueError(f"expected two N x 3 x H x W tensors of one shape, got {tuple(a.shape)}, {tuple(b.shape)}")
         device = self.shift.device
-        feats_a = self.net((a.to(device, torch.float32) - self.shift) / self.scale)
-        feats_b = self.net((b.to(device, torch.float32) - self.shift) / self.scale)
-        total = torch.zeros(a.shape[0], device=device)
-        for lin, fa, fb in zip(self.lins, feats_a, feats_b, strict=True):
-            diff = (_unit_normalize(fa) - _unit_normalize(fb)) ** 2
+        n = a.shape[0]
+        # Both images in one pass: one batch of 2N is faster than two of N on a CPU.
+        both = torch.cat([a.to(device, torch.float32), b.to(device, torch.float32)])
+        feats = self.net((both - self.shift) / self.scale)
+        total = torch.zeros(n, device=device)
+        for lin, feat in zip(self.lins, feats, strict=True):
+            unit = _unit_normalize(feat)
+            diff = (unit[:n] - unit[n:]) ** 2
             total = total + lin(diff).mean(dim=(1, 2, 3))
         return total
 

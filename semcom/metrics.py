@@ -23,24 +23,39 @@ def ssim(reference: np.ndarray, test: np.ndarray, data_range: float = 255.0) -> 
     use_sample_covariance=False)``.
     """
     _check(reference, test)
-    x = reference.astype(np.float64)
-    y = test.astype(np.float64)
-    if x.ndim == 2:
-        x, y = x[..., None], y[..., None]
-    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
-    pad = 5  # (11 - 1) / 2: the window radius at truncate 3.5, sigma 1.5
-    if min(x.shape[:2]) < 2 * pad + 1:
-        raise ValueError("SSIM needs images of at least 11x11 pixels")
+    x, y = channels_first(reference), channels_first(test)
+    if min(x.shape[1:]) < SSIM_WINDOW:
+        raise ValueError(f"SSIM needs images of at least {SSIM_WINDOW}x{SSIM_WINDOW} pixels")
+    ssim_c, _ = ssim_terms(x, y, data_range)
+    return float(ssim_c.mean())
 
-    # One filter call over the five stacked maps is faster than five calls.
-    stacked = np.concatenate([x, y, x * x, y * y, x * y], axis=2)
-    blurred = gaussian_filter(stacked, sigma=(1.5, 1.5, 0), truncate=3.5)
-    mu_x, mu_y, xx, yy, xy = np.split(blurred, 5, axis=2)
-    var_x = xx - mu_x**2
-    var_y = yy - mu_y**2
-    cov = xy - mu_x * mu_y
-    s = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
-    return float(s[pad:-pad, pad:-pad].mean())
+
+SSIM_WINDOW = 11  # Gaussian window width: radius 5 at sigma 1.5, truncate 3.5
+
+
+def channels_first(image: np.ndarray) -> np.ndarray:
+    """(H, W, C) or (H, W) -> float64 (C, H, W): the layout the filters below run fastest on."""
+    x = image.astype(np.float64)
+    return x[None] if x.ndim == 2 else np.ascontiguousarray(x.transpose(2, 0, 1))
+
+
+def ssim_terms(x: np.ndarray, y: np.ndarray, data_range: float = 255.0) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel means of the SSIM map and of its contrast-structure part, over the valid region.
+
+    ``x``, ``y``: (C, H, W) float64 as :func:`channels_first` gives them. Shared by
+    :func:`ssim` and the scales of :mod:`semcom.ms_ssim`, so the two agree on one scale.
+    """
+    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
+    pad = SSIM_WINDOW // 2
+    # One filter call over the five stacked maps is faster than five calls; the image
+    # axes are filtered, the stacking axis (sigma 0) is not.
+    stacked = np.concatenate([x, y, x * x, y * y, x * y], axis=0)
+    blurred = gaussian_filter(stacked, sigma=(0, 1.5, 1.5), truncate=3.5)[:, pad:-pad, pad:-pad]
+    mu_x, mu_y, xx, yy, xy = np.split(blurred, 5, axis=0)
+    var_x, var_y, cov = xx - mu_x**2, yy - mu_y**2, xy - mu_x * mu_y
+    cs = (2 * cov + c2) / (var_x + var_y + c2)
+    luminance = (2 * mu_x * mu_y + c1) / (mu_x**2 + mu_y**2 + c1)
+    return (luminance * cs).mean(axis=(1, 2)), cs.mean(axis=(1, 2))
 
 
 def image_metrics(reference: np.ndarray, test: np.ndarray, perceptual: bool = True) -> dict[str, float | str | None]:
@@ -49,14 +64,14 @@ def image_metrics(reference: np.ndarray, test: np.ndarray, perceptual: bool = Tr
     A metric that cannot be computed here is None, with the reason under
     ``<name>_unavailable``; it is never invented.
     """
-    value = psnr(reference, test)
-    out: dict[str, float | str | None] = {"psnr_db": None if math.isinf(value) else value,
-                                          "ssim": ssim(reference, test)}
-    try:
-        from semcom.ms_ssim import ms_ssim
+    from semcom.ms_ssim import ssim_and_ms_ssim  # here: semcom.ms_ssim imports this module
 
-        out["ms_ssim"] = ms_ssim(reference, test)
+    value = psnr(reference, test)
+    out: dict[str, float | str | None] = {"psnr_db": None if math.isinf(value) else value}
+    try:  # both from one pass: MS-SSIM's finest scale is the SSIM
+        out["ssim"], out["ms_ssim"] = ssim_and_ms_ssim(reference, test)
     except ValueError as exc:  # image smaller than the 5-scale minimum
+        out["ssim"] = ssim(reference, test)
         out["ms_ssim"], out["ms_ssim_unavailable"] = None, str(exc)
     if perceptual:
         out.update(lpips_metric(reference, test))

@@ -25,61 +25,53 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.ndimage import gaussian_filter
+
+from semcom.metrics import SSIM_WINDOW, channels_first, ssim_terms
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
-_WIN = 11  # Gaussian window width: radius 5 at sigma 1.5, truncate 3.5
-_PAD = _WIN // 2
 
 
 def min_side(levels: int = len(MS_SSIM_WEIGHTS)) -> int:
     """The shortest side that keeps one full window at the coarsest of ``levels`` scales."""
-    return (_WIN - 1) * 2 ** (levels - 1) + 1
+    return (SSIM_WINDOW - 1) * 2 ** (levels - 1) + 1
 
 
 def ms_ssim(reference: np.ndarray, test: np.ndarray, data_range: float = 255.0,
             weights: Sequence[float] = MS_SSIM_WEIGHTS) -> float:
     """MS-SSIM of two (H, W, 3) (or (H, W)) images; 1.0 for identical images."""
+    return ssim_and_ms_ssim(reference, test, data_range, weights)[1]
+
+
+def ssim_and_ms_ssim(reference: np.ndarray, test: np.ndarray, data_range: float = 255.0,
+                     weights: Sequence[float] = MS_SSIM_WEIGHTS) -> tuple[float, float]:
+    """(SSIM, MS-SSIM) in one pass: the finest scale's SSIM map is :func:`semcom.metrics.ssim`."""
     if reference.shape != test.shape:
         raise ValueError(f"images differ in shape: {reference.shape} vs {test.shape}")
     if not weights:
         raise ValueError("MS-SSIM needs at least one scale weight")
-    x = reference.astype(np.float64)
-    y = test.astype(np.float64)
-    if x.ndim == 2:
-        x, y = x[..., None], y[..., None]
+    x, y = channels_first(reference), channels_first(test)
     needed = min_side(len(weights))
-    if min(x.shape[:2]) < needed:
+    if min(x.shape[1:]) < needed:
         raise ValueError(f"MS-SSIM over {len(weights)} scales needs images of at least {needed}x{needed} pixels, "
-                         f"got {x.shape[1]}x{x.shape[0]}; pass fewer weights to use fewer scales")
+                         f"got {x.shape[2]}x{x.shape[1]}; pass fewer weights to use fewer scales")
 
-    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
-    value = np.ones(x.shape[2])  # one MS-SSIM per channel
+    value = np.ones(x.shape[0])  # one MS-SSIM per channel
+    finest_ssim = 0.0
     for level, weight in enumerate(weights):
-        ssim_c, cs_c = _ssim_and_cs(x, y, c1, c2)
+        ssim_c, cs_c = ssim_terms(x, y, data_range)
+        if level == 0:
+            finest_ssim = float(ssim_c.mean())
         last = level == len(weights) - 1
         value *= np.maximum(ssim_c if last else cs_c, 0.0) ** weight
         if not last:
             x, y = _halve(x), _halve(y)
-    return float(value.mean())
-
-
-def _ssim_and_cs(x: np.ndarray, y: np.ndarray, c1: float, c2: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel means of the SSIM map and of its contrast-structure part, over the valid region."""
-    # Same filter and crop as semcom.metrics.ssim, so the two agree on a single scale.
-    stacked = np.concatenate([x, y, x * x, y * y, x * y], axis=2)
-    blurred = gaussian_filter(stacked, sigma=(1.5, 1.5, 0), truncate=3.5)[_PAD:-_PAD, _PAD:-_PAD]
-    mu_x, mu_y, xx, yy, xy = np.split(blurred, 5, axis=2)
-    var_x, var_y, cov = xx - mu_x**2, yy - mu_y**2, xy - mu_x * mu_y
-    cs = (2 * cov + c2) / (var_x + var_y + c2)
-    luminance = (2 * mu_x * mu_y + c1) / (mu_x**2 + mu_y**2 + c1)
-    return (luminance * cs).mean(axis=(0, 1)), cs.mean(axis=(0, 1))
+    return finest_ssim, float(value.mean())
 
 
 def _halve(img: np.ndarray) -> np.ndarray:
-    """2x2 average pooling; an odd side is extended by repeating its last row / column first."""
-    h, w = img.shape[:2]
+    """2x2 average pooling of (C, H, W); an odd side is extended by repeating its last row / column first."""
+    h, w = img.shape[1:]
     if h % 2 or w % 2:
-        img = np.pad(img, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+        img = np.pad(img, ((0, 0), (0, h % 2), (0, w % 2)), mode="edge")
     h2, w2 = math.ceil(h / 2), math.ceil(w / 2)
-    return img.reshape(h2, 2, w2, 2, img.shape[2]).mean(axis=(1, 3))
+    return img.reshape(img.shape[0], h2, 2, w2, 2).mean(axis=(2, 4))

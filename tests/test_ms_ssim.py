@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from semcom.metrics import ssim
-from semcom.ms_ssim import MS_SSIM_WEIGHTS, _halve, min_side, ms_ssim
+from semcom.metrics import channels_first, image_metrics, ssim
+from semcom.ms_ssim import MS_SSIM_WEIGHTS, _halve, min_side, ms_ssim, ssim_and_ms_ssim
 from tests.conftest import sample_image
 
 
@@ -42,12 +42,20 @@ def test_single_scale_is_ssim(image: np.ndarray) -> None:
 
 def test_last_scale_is_ssim_of_the_four_times_halved_images(image: np.ndarray) -> None:
     other = _noisy(image, 20)
-    a, b = image.astype(np.float64), other.astype(np.float64)
+    a, b = channels_first(image), channels_first(other)
     for _ in range(4):
         a, b = _halve(a), _halve(b)
-    assert a.shape == (12, 16, 3)
+    assert a.shape == (3, 12, 16)
     only_last = (0.0, 0.0, 0.0, 0.0, 1.0)
+    a, b = a.transpose(1, 2, 0), b.transpose(1, 2, 0)
     assert ms_ssim(image, other, weights=only_last) == pytest.approx(ssim(a, b), abs=1e-12)
+
+
+def test_one_pass_gives_the_same_ssim_and_ms_ssim(image: np.ndarray) -> None:
+    other = _noisy(image, 20)
+    both = ssim_and_ms_ssim(image, other)
+    assert both == (pytest.approx(ssim(image, other), abs=1e-12), pytest.approx(ms_ssim(image, other), abs=1e-12))
+    assert image_metrics(image, other, perceptual=False)["ssim"] == pytest.approx(both[0], abs=1e-12)
 
 
 def test_small_images_need_fewer_scales() -> None:
@@ -63,8 +71,8 @@ def test_small_images_need_fewer_scales() -> None:
 
 
 def test_halve_repeats_the_last_row_of_an_odd_side() -> None:
-    img = np.arange(15, dtype=np.float64).reshape(3, 5, 1)
-    out = _halve(img)[..., 0]
+    img = np.arange(15, dtype=np.float64).reshape(1, 3, 5)
+    out = _halve(img)[0]
     assert out.shape == (2, 3)
     assert out[0, 0] == np.mean([0, 1, 5, 6]) and out[1, 2] == 14.0 and out[1, 0] == np.mean([10, 11])
 
