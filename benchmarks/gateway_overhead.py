@@ -46,7 +46,7 @@ def run(n_requests: int = 200) -> dict[str, float]:
     image = test_image()
     png = encode_png(image)
     local: list[float] = []
-    latencies, compute_sums = [], []
+    latencies, compute_sums, hops = [], [], []
     with LocalStack() as stack, httpx.Client(timeout=60) as client:
         form = {"config": json.dumps(CONFIG)}
         for i in range(n_requests + 10):
@@ -63,6 +63,7 @@ def run(n_requests: int = 200) -> dict[str, float]:
             local.append(local_i)
             latencies.append(elapsed)
             compute_sums.append(t["encode_compute"] + t["channel_compute"] + t["decode_compute"] + t["metrics"])
+            hops.append(transport_breakdown(t, elapsed))
 
     local_ms = statistics.median(local)
     overhead = [lat - loc for lat, loc in zip(latencies, local, strict=True)]
@@ -72,6 +73,7 @@ def run(n_requests: int = 200) -> dict[str, float]:
         **{f"latency_{k}_ms": v for k, v in percentiles(latencies).items()},
         **{f"overhead_{k}_ms": v for k, v in percentiles(overhead).items()},
         **{f"transport_only_{k}_ms": v for k, v in percentiles(transport).items()},
+        **{f"{part}_p50_ms": statistics.median(h[part] for h in hops) for part in hops[0]},
         "requests": n_requests,
     }
     print(f"gateway overhead, 256x256 raw, {n_requests} requests: HTTP latency p50 {result['latency_p50_ms']:.1f} ms "
@@ -79,4 +81,17 @@ def run(n_requests: int = 200) -> dict[str, float]:
           f"p50 {result['overhead_p50_ms']:.1f} ms, p95 {result['overhead_p95_ms']:.1f} ms (target p50 <= 10); "
           f"minus each request's own compute: p50 {result['transport_only_p50_ms']:.1f} ms, "
           f"p95 {result['transport_only_p95_ms']:.1f} ms")
+    print("  where the transport time goes (p50): " + ", ".join(
+        f"{part.replace('_', ' ')} {result[f'{part}_p50_ms']:.1f} ms" for part in hops[0]))
     return result
+
+
+def transport_breakdown(timings: dict[str, float], latency_ms: float) -> dict[str, float]:
+    """Milliseconds of one request spent outside compute: per gRPC hop, and in the HTTP layer."""
+    stages = sum(timings[s] for s in ("availability", "encode", "channel", "decode", "metrics"))
+    return {
+        "transmitter_hop": timings["encode"] - timings["encode_compute"],
+        "channel_hop": timings["channel"] - timings["channel_compute"],
+        "receiver_hop": timings["decode"] - timings["decode_compute"],
+        "http_layer": latency_ms - stages,
+    }
