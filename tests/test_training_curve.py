@@ -23,7 +23,7 @@ def write_log(path: Path, rows: list[tuple[int, float, float]]) -> Path:
     return path
 
 
-def test_resumed_steps_count_once_and_later_runs_override(tmp_path: Path) -> None:
+def test_resumed_steps_count_once_and_later_runs_follow(tmp_path: Path) -> None:
     # steps 1-4, then a resume from the step-2 checkpoint logs 3-4 again with new values
     first = write_log(tmp_path / "a" / "log.csv", [(1, 10, 1 / 16), (2, 11, 1 / 32), (3, 12, 1 / 16), (4, 13, 1 / 16),
                                                    (3, 20, 1 / 16), (4, 21, 1 / 32)])
@@ -33,6 +33,15 @@ def test_resumed_steps_count_once_and_later_runs_override(tmp_path: Path) -> Non
     assert psnr.tolist() == [10, 20, 30, 31] and source.tolist() == [0, 0, 1, 1]
     centres, means = window_means(steps, psnr, 2)
     assert centres.tolist() == [1, 3, 5.5] and means.tolist() == [10, 20, 30.5]
+
+
+def test_runs_that_branch_over_the_same_steps_are_both_kept(tmp_path: Path) -> None:
+    # the shipped run continued past step 2 while a grown copy trained from step 2 too
+    main_run = write_log(tmp_path / "a" / "log.csv", [(1, 10, 1 / 16), (2, 11, 1 / 16), (3, 12, 1 / 16)])
+    branch = write_log(tmp_path / "b" / "log.csv", [(3, 20, 1 / 16), (4, 21, 1 / 16)])
+    steps, psnr, source = read_logs([main_run, branch], 1 / 16)
+    assert steps.tolist() == [1, 2, 3, 3, 4] and source.tolist() == [0, 0, 0, 1, 1]
+    assert psnr.tolist() == [10, 11, 12, 20, 21]
 
 
 def test_fit_recovers_the_gain_per_doubling_of_an_exact_log_law(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -1,8 +1,9 @@
 """The training curve of the Swin JSCC: ``python -m semcom.training.curve --logs RUN/log.csv ... --out F.png``.
 
 Reads the ``log.csv`` files of one or more runs (a run resumed from a checkpoint
-logs the steps after that checkpoint again: the last entry of a step wins; a later
-run continues an earlier one, e.g. after ``--init`` or growing the model), keeps
+logs the steps after that checkpoint again: within a file the last entry of a step
+wins; each file is its own run, so a later run may continue an earlier one, e.g.
+after ``--init`` or growing the model, or branch off it over the same steps), keeps
 the steps at one bandwidth ratio, averages the training PSNR over windows of steps
 and plots it against the step on a log axis. Training PSNR mixes SNRs and channels,
 so only its trend is meaningful, not its level against Kodak.
@@ -22,19 +23,24 @@ import numpy as np
 
 
 def read_logs(paths: list[Path], ratio: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(steps, PSNR dB, index of the file each comes from) at bandwidth ratio ``ratio``, in step order;
-    later entries of a step override earlier ones."""
-    by_step: dict[int, tuple[float, int]] = {}
+    """(steps, PSNR dB, index of the file each comes from) at bandwidth ratio ``ratio``, in (file, step) order.
+
+    Within a file later entries of a step override earlier ones (a resume re-logs them);
+    two files may hold the same steps (runs that branch off one checkpoint) and both are kept.
+    """
+    by_step: dict[tuple[int, int], float] = {}
     for source, path in enumerate(paths):
         with path.open(newline="") as f:
             for row in csv.DictReader(f):
+                key = (source, int(row["step"]))
                 if abs(float(row["ratio"]) - ratio) < 1e-6:
-                    by_step[int(row["step"])] = (float(row["psnr_db"]), source)
+                    by_step[key] = float(row["psnr_db"])
                 else:
-                    by_step.pop(int(row["step"]), None)
-    steps = np.array(sorted(by_step), dtype=np.int64)
-    psnr = np.array([by_step[s][0] for s in steps])
-    return steps, psnr, np.array([by_step[s][1] for s in steps], dtype=np.int64)
+                    by_step.pop(key, None)
+    keys = sorted(by_step)
+    steps = np.array([step for _, step in keys], dtype=np.int64)
+    psnr = np.array([by_step[k] for k in keys])
+    return steps, psnr, np.array([source for source, _ in keys], dtype=np.int64)
 
 
 def window_means(steps: np.ndarray, psnr: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
