@@ -7,6 +7,8 @@ import math
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
+SSIM_WINDOW = 11  # Gaussian window width: radius 5 at sigma 1.5, truncate 3.5
+
 
 def psnr(reference: np.ndarray, test: np.ndarray, data_range: float = 255.0) -> float:
     """Peak signal-to-noise ratio in dB; +inf for identical images."""
@@ -28,9 +30,6 @@ def ssim(reference: np.ndarray, test: np.ndarray, data_range: float = 255.0) -> 
         raise ValueError(f"SSIM needs images of at least {SSIM_WINDOW}x{SSIM_WINDOW} pixels")
     ssim_c, _ = ssim_terms(x, y, data_range)
     return float(ssim_c.mean())
-
-
-SSIM_WINDOW = 11  # Gaussian window width: radius 5 at sigma 1.5, truncate 3.5
 
 
 def channels_first(image: np.ndarray) -> np.ndarray:
