@@ -12,11 +12,11 @@ import json
 import platform
 from pathlib import Path
 
-from benchmarks import channel_throughput, gateway_overhead, model_speed, receiver_batching, rs_throughput
+from benchmarks import allocator, channel_throughput, gateway_overhead, model_speed, receiver_batching, rs_throughput
 from benchmarks.common import pin_to_one_core
 
 BENCHMARKS = {"channel": channel_throughput, "rs": rs_throughput, "gateway": gateway_overhead,
-              "models": model_speed, "batching": receiver_batching}
+              "models": model_speed, "batching": receiver_batching, "allocator": allocator}
 PINNED = {"channel", "rs"}
 
 

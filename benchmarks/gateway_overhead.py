@@ -5,6 +5,11 @@ the same plain functions (encode, link, decode, PNG, metrics) in this process,
 alternating with the HTTP requests so both see the same machine state; the
 overhead of request i is its HTTP latency minus in-process run i. A second
 figure subtracts each request's own reported compute times instead.
+
+Like for like: this process tunes its allocator as the four processes do
+(semcom.allocator), and each timed part starts after a short pause, because
+torch's idle OpenMP threads keep spinning for a while after a parallel region
+(the metrics' LPIPS) and would otherwise take the cores from the next part.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import numpy as np
 
 from benchmarks.common import percentiles
 from receiver_service.decode import decode_payload
+from semcom.allocator import tune_allocator
 from semcom.channel.config import ChannelConfig
 from semcom.channel.link import transmit_payload
 from semcom.images import decode_png, encode_png
@@ -25,6 +31,7 @@ from semcom.launcher import LocalStack
 from semcom.metrics import image_metrics
 from transmitter_service.encode import encode_image
 
+SETTLE_S = 0.05  # longer than an idle OpenMP thread spins
 CONFIG = {"pipeline": "raw", "channel": {"snr_db": 30.0, "modulation": "qam16", "fec": "none", "seed": 1}}
 
 
@@ -43,6 +50,7 @@ def in_process(image: np.ndarray, png: bytes) -> None:
 
 
 def run(n_requests: int = 200) -> dict[str, float]:
+    tune_allocator()
     image = test_image()
     png = encode_png(image)
     local: list[float] = []
@@ -50,9 +58,11 @@ def run(n_requests: int = 200) -> dict[str, float]:
     with LocalStack() as stack, httpx.Client(timeout=60) as client:
         form = {"config": json.dumps(CONFIG)}
         for i in range(n_requests + 10):
+            time.sleep(SETTLE_S)
             start = time.perf_counter()
             in_process(image, png)
             local_i = (time.perf_counter() - start) * 1000
+            time.sleep(SETTLE_S)
             start = time.perf_counter()
             r = client.post(f"{stack.url}/v1/transmit", files={"image": ("a.png", png)}, data=form)
             elapsed = (time.perf_counter() - start) * 1000

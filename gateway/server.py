@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import logging
 import os
 
 import uvicorn
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from semcom.allocator import tune_allocator
 from semcom.observability import setup_logging
 
 
@@ -24,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-format", choices=("json", "text"), default=os.environ.get("SEMCOM_LOG_FORMAT", "json"))
     args = parser.parse_args(argv)
     setup_logging("gateway", args.log_level, args.log_format)
+    logging.getLogger("semcom.gateway").info("gateway: %s", tune_allocator())
     overrides = {f"{s}_addr": getattr(args, s) for s in ("transmitter", "channel", "receiver") if getattr(args, s)}
     settings = Settings(**overrides)
     # httptools parses HTTP in C (h11, the pure-Python fallback, costs milliseconds on large uploads).

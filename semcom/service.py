@@ -25,6 +25,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from pydantic import ValidationError
 
+from semcom.allocator import tune_allocator
 from semcom.backpressure import Busy, DeadlineExpired
 from semcom.channel.link import LinkError
 from semcom.images import ImageError
@@ -264,4 +265,5 @@ def run(service: str, full_name: str, add_servicer: Callable[[grpc.aio.Server, S
         argv: list[str] | None = None, configure: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
     options = parse_args(service, argv, configure)
     setup_logging(service, options.log_level, options.log_format)
+    log.info("%s: %s", service, tune_allocator())
     asyncio.run(serve(full_name, add_servicer, options))
