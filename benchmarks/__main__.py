@@ -2,7 +2,9 @@
 
 Figures are printed and written to out/benchmarks.json. The channel and RS
 benchmarks are pinned to one core (their targets are per core); the others,
-which start processes or use torch threads, run first and unpinned.
+which start processes or use torch threads, run first and unpinned. This
+process tunes its allocator as the services and the gateway do
+(semcom.allocator), so the in-process references run as the services would.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from benchmarks import allocator, channel_throughput, gateway_overhead, model_speed, receiver_batching, rs_throughput
 from benchmarks.common import pin_to_one_core
+from semcom.allocator import tune_allocator
 
 BENCHMARKS = {"channel": channel_throughput, "rs": rs_throughput, "gateway": gateway_overhead,
               "models": model_speed, "batching": receiver_batching, "allocator": allocator}
@@ -26,6 +29,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("out/benchmarks.json"))
     args = parser.parse_args()
     results: dict[str, object] = {"machine": platform.processor() or platform.machine()}
+    print(f"[{tune_allocator()}]")
     for name in (n for n in args.only if n not in PINNED):
         results[name] = BENCHMARKS[name].run()
     pinned = [n for n in args.only if n in PINNED]
