@@ -37,8 +37,11 @@ def tune_allocator() -> str:
     if user:
         return f"allocator left as is ({', '.join(user)} set by the user)"
     libc = ctypes.CDLL(None)
-    ok = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
-    if not ok:
-        return "allocator left as is (mallopt refused the settings)"
+    # mallopt returns 1 on success, 0 on error; try both so that a refusal is reported, not half-hidden.
+    refused = [name for name, param, value in (("mmap threshold", M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES),
+                                               ("trim threshold", M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
+               if libc.mallopt(param, value) != 1]
+    if refused:
+        return f"allocator: mallopt refused the {' and '.join(refused)}"
     return (f"allocator: mmap threshold {MMAP_THRESHOLD_BYTES >> 20} MiB, "
             f"trim threshold {TRIM_THRESHOLD_BYTES >> 20} MiB")

@@ -51,7 +51,9 @@ def test_user_settings_win(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "left as is" in message
 
 
-def test_reports_what_it_did() -> None:
+def test_reports_what_it_did(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in allocator.USER_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
     message = allocator.tune_allocator()
     if GLIBC:
         assert message == "allocator: mmap threshold 32 MiB, trim threshold 64 MiB"
