@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,15 @@ def test_resumed_steps_count_once_and_later_runs_follow(tmp_path: Path) -> None:
     assert psnr.tolist() == [10, 20, 30, 31] and source.tolist() == [0, 0, 1, 1]
     centres, means = window_means(steps, psnr, 2)
     assert centres.tolist() == [1, 3, 5.5] and means.tolist() == [10, 20, 30.5]
+
+
+def test_gzip_copy_of_a_log_reads_the_same(tmp_path: Path) -> None:
+    plain = write_log(tmp_path / "log.csv", [(1, 10, 1 / 16), (2, 11, 1 / 32), (3, 12, 1 / 16)])
+    packed = tmp_path / "kept.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    for a, b in zip(read_logs([plain], 1 / 16), read_logs([packed], 1 / 16), strict=True):
+        assert a.tolist() == b.tolist()
+    assert read_logs([packed], 1 / 16)[0].tolist() == [1, 3]
 
 
 def test_runs_that_branch_over_the_same_steps_are_both_kept(tmp_path: Path) -> None:

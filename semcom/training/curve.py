@@ -1,6 +1,7 @@
 """The training curve of the Swin JSCC: ``python -m semcom.training.curve --logs RUN/log.csv ... --out F.png``.
 
-Reads the ``log.csv`` files of one or more runs (a run resumed from a checkpoint
+Reads the ``log.csv`` files of one or more runs (or their gzip copies, ``.csv.gz``, as
+kept in ``docs/training_logs/`` because run folders do not outlive their machine; a run resumed from a checkpoint
 logs the steps after that checkpoint again: within a file the last entry of a step
 wins; each file is its own run, so a later run may continue an earlier one, e.g.
 after ``--init`` or growing the model, or branch off it over the same steps), keeps
@@ -17,9 +18,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
+
+
+def open_log(path: Path) -> TextIO:
+    return gzip.open(path, "rt", newline="") if path.suffix == ".gz" else path.open(newline="")
 
 
 def read_logs(paths: list[Path], ratio: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -30,7 +37,7 @@ def read_logs(paths: list[Path], ratio: float) -> tuple[np.ndarray, np.ndarray, 
     """
     by_step: dict[tuple[int, int], float] = {}
     for source, path in enumerate(paths):
-        with path.open(newline="") as f:
+        with open_log(path) as f:
             for row in csv.DictReader(f):
                 key = (source, int(row["step"]))
                 if abs(float(row["ratio"]) - ratio) < 1e-6:
