@@ -1,11 +1,11 @@
 """The training curve of the Swin JSCC: ``python -m semcom.training.curve --logs RUN/log.csv ... --out F.png``.
 
-Reads the ``log.csv`` files of one or more runs (or their gzip copies, ``.csv.gz``, as
-kept in ``docs/training_logs/`` because run folders do not outlive their machine; a run resumed from a checkpoint
-logs the steps after that checkpoint again: within a file the last entry of a step
-wins; each file is its own run, so a later run may continue an earlier one, e.g.
-after ``--init`` or growing the model, or branch off it over the same steps), keeps
-the steps at one bandwidth ratio, averages the training PSNR over windows of steps
+Reads the ``log.csv`` files of one or more runs, or their gzip copies (``.csv.gz``, kept
+in ``docs/training_logs/`` because run folders do not outlive their machine). A run
+resumed from a checkpoint logs the steps after that checkpoint again, so within a
+file the last entry of a step wins; each file is its own run, so a later run may
+continue an earlier one, e.g. after ``--init`` or growing the model, or branch off
+it over the same steps. It keeps the steps at one bandwidth ratio, averages the training PSNR over windows of steps
 and plots it against the step on a log axis. Training PSNR mixes SNRs and channels,
 so only its trend is meaningful, not its level against Kodak.
 
@@ -72,7 +72,7 @@ def fit_per_doubling(centres: np.ndarray, means: np.ndarray, from_step: int) -> 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--logs", type=Path, nargs="+", required=True, help="log.csv files, earliest run first")
+    p.add_argument("--logs", type=Path, nargs="+", required=True, help="log.csv (or .csv.gz) files, earliest run first")
     p.add_argument("--ratio", type=float, default=1 / 16, help="bandwidth ratio to keep (default 1/16)")
     p.add_argument("--window", type=int, default=1000, help="steps per mean")
     p.add_argument("--fit-from", type=int, help="fit the gain per doubling of the steps from this step on")
