@@ -235,3 +235,67 @@ def test_cdm_training_stages_export_a_loadable_refiner(tiny_weights: Path, tmp_p
     out = tmp_path / "refiner.safetensors"
     assert len(train(parse_args([*common, "--stage", "2", "--steps", "2", "--export", str(out)]))) == 2
     assert load_refiner(out).config.steps == 4
+
+
+def test_cdm_training_continues_exported_weights(tiny_weights: Path, tmp_path: Path) -> None:
+    """Weights without the stage-1 prior encoder (as shipped before it was kept) get one fitted to
+    their frozen restorer, then stage 2 continues them; the exported file keeps it for next time."""
+    from safetensors.torch import load_file
+
+    from semcom.lpips import lpips_available
+    from semcom.models.io import read_metadata
+    from semcom.pipelines.swin_jscc_cdm import load_refiner
+    from semcom.training.train_cdm import parse_args, train
+
+    ok, reason = lpips_available("alex")
+    if not ok:
+        pytest.skip(reason)
+    data = tmp_path / "images"
+    data.mkdir()
+    for i in range(2):
+        Image.fromarray(sample_image(64, 64, seed=i)).save(data / f"{i}.png")
+    torch.manual_seed(1)
+    refiner = CdmRefiner(CdmConfig(prior_dim=8, width=8, blocks=1, denoiser_hidden=16))
+    torch.nn.init.normal_(refiner.restore.out.weight, std=0.1)  # a trained restorer is no longer the identity
+    old = tmp_path / "old.safetensors"  # written as before the prior encoder was kept: no prior_gt tensors
+    save_weights(torch.nn.ModuleDict({"prior_cond": refiner.prior_cond, "restore": refiner.restore,
+                                      "denoiser": refiner.denoiser}), refiner.config.to_dict(), old)
+    common = ["--data", str(data), "--run", str(tmp_path / "run"), "--jscc", str(tiny_weights / "jscc.safetensors"),
+              "--batch", "2", "--crop", "32", "--threads", "1", "--init", str(old)]
+    with pytest.raises(SystemExit, match="--freeze-restore"):
+        train(parse_args([*common, "--stage", "2", "--steps", "1"]))
+
+    stage1 = tmp_path / "run" / "stage1.pt"
+    train(parse_args([*common, "--stage", "1", "--steps", "1", "--freeze-restore"]))
+    after_one = torch.load(stage1, weights_only=False)["model"]
+    train(parse_args([*common, "--stage", "1", "--steps", "2", "--freeze-restore"]))  # resumes
+    fitted = torch.load(stage1, weights_only=False)["model"]
+    before = load_file(str(old))
+    assert all(torch.equal(fitted[k], v) for k, v in before.items())  # restorer, denoiser, condition untouched
+    assert not torch.equal(fitted["prior_gt.head.2.weight"], after_one["prior_gt.head.2.weight"])  # it learns
+
+    first = tmp_path / "first.safetensors"
+    assert len(train(parse_args([*common, "--stage", "2", "--steps", "2", "--export", str(first)]))) == 2
+    assert any(k.startswith("prior_gt.") for k in load_file(str(first)))
+    assert load_refiner(first).config.prior_dim == 8  # the receiver loads the fuller file too
+
+    again = ["--data", str(data), "--run", str(tmp_path / "again"), "--jscc", str(tiny_weights / "jscc.safetensors"),
+             "--batch", "2", "--crop", "32", "--threads", "1", "--init", str(first)]
+    second = tmp_path / "second.safetensors"
+    assert len(train(parse_args([*again, "--stage", "2", "--steps", "3", "--export", str(second)]))) == 1
+    assert read_metadata(second)["training"]["steps"] == 3  # continued from the file's 2 steps
+
+
+def test_refiner_files_may_lack_only_the_training_parts(tmp_path: Path) -> None:
+    from semcom.models.cdm import TRAINING_ONLY
+    from semcom.models.io import load_weights
+
+    refiner = CdmRefiner(CdmConfig(prior_dim=8, width=8, blocks=1, denoiser_hidden=16))
+    no_denoiser = tmp_path / "no_denoiser.safetensors"
+    save_weights(torch.nn.ModuleDict({"prior_gt": refiner.prior_gt, "prior_cond": refiner.prior_cond,
+                                      "restore": refiner.restore}), refiner.config.to_dict(), no_denoiser)
+    with pytest.raises(RuntimeError, match="denoiser"):
+        load_weights(CdmRefiner(refiner.config), no_denoiser, optional=TRAINING_ONLY)
+    full = tmp_path / "full.safetensors"
+    save_weights(refiner, refiner.config.to_dict(), full)
+    assert load_weights(CdmRefiner(refiner.config), full, optional=TRAINING_ONLY) == []

@@ -92,6 +92,11 @@ class PriorDenoiser(nn.Module):
         return self.body(self.inp(torch.cat([zt, cond], dim=1)) + self.t_embed(t))
 
 
+# The receiver never runs the stage-1 prior encoder; weight files carry it so that stage 2 can be
+# continued on another machine, and files exported before it was kept load without it.
+TRAINING_ONLY = ("prior_gt.",)
+
+
 class CdmRefiner(nn.Module):
     """Everything the receiver needs at test time, plus the stage-1 prior encoder for training."""
 

@@ -24,8 +24,14 @@ def read_metadata(path: Path) -> dict:
         return {k: json.loads(v) for k, v in (f.metadata() or {}).items()}
 
 
-def load_weights(model: torch.nn.Module, path: Path) -> None:
+def load_weights(model: torch.nn.Module, path: Path, optional: tuple[str, ...] = ()) -> list[str]:
+    """Load every tensor of ``model`` from ``path``, strictly, except that the keys under the
+    ``optional`` prefixes may be missing (parts only training needs; files written before they
+    were exported). Returns the optional keys that were missing."""
     state = load_file(str(path))
     reference = model.state_dict()
     state = {k: v.to(reference[k].dtype) if k in reference else v for k, v in state.items()}
-    model.load_state_dict(state, strict=True)
+    missing = [k for k in reference if k not in state and k.startswith(optional)] if optional else []
+    # The missing optional tensors keep the model's own values; everything else must match.
+    model.load_state_dict({**{k: reference[k] for k in missing}, **state}, strict=True)
+    return missing

@@ -39,14 +39,12 @@ class _Refiner:
     def __init__(self, path: Path) -> None:
         import torch
 
-        from semcom.models.cdm import CdmConfig, CdmRefiner
+        from semcom.models.cdm import TRAINING_ONLY, CdmConfig, CdmRefiner
         from semcom.models.io import load_weights, read_metadata
 
         self.config = CdmConfig(**read_metadata(path)["config"])
         refiner = CdmRefiner(self.config)
-        parts = torch.nn.ModuleDict({"prior_cond": refiner.prior_cond, "restore": refiner.restore,
-                                     "denoiser": refiner.denoiser})
-        load_weights(parts, path)
+        load_weights(refiner, path, optional=TRAINING_ONLY)
         self.net = refiner.eval()
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.net.to(self.device)

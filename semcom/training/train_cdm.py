@@ -11,6 +11,18 @@ output only) and the few-step denoiser learn to produce z_0 by running the whole
 reverse chain from z_T ~ q(z_T | z_0); loss L1(z0_hat, z_0) + the stage-1 loss on
 the image restored with z0_hat. Same sampling of SNR, channel and bandwidth
 ratio as the JSCC training; checkpoints and resume as there.
+
+Continuing exported weights on a new JSCC (``--init``, e.g. the shipped file):
+
+    python -m semcom.training.train_cdm ... --run R --stage 2 --init PATH --steps N
+
+runs stage 2 from PATH, its step count continuing from PATH's. Files exported before
+the stage-1 prior encoder was kept in them lack it; fit one to their restorer first:
+
+    python -m semcom.training.train_cdm ... --run R --stage 1 --init PATH --freeze-restore --steps 400
+
+(only the prior encoder learns, so its priors are the ones the restorer and the
+denoiser already use), then the stage-2 command above takes it from R.
 """
 
 from __future__ import annotations
@@ -24,8 +36,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from semcom.models.cdm import CdmConfig, CdmRefiner
-from semcom.models.io import save_weights
+from semcom.models.cdm import TRAINING_ONLY, CdmConfig, CdmRefiner
+from semcom.models.io import load_weights, read_metadata, save_weights
 from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig
 from semcom.pipelines.swin_jscc import SHIPPED_WEIGHTS
 from semcom.schedulers.few_step import FewStepSchedule
@@ -45,7 +57,46 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--steps", type=int, required=True, help="total steps of this stage")
     p.add_argument("--lpips-weight", type=float, default=1.0)
     p.add_argument("--export", type=Path, help="write the refiner weights here (safetensors) at the end")
+    p.add_argument("--init", type=Path, help="start a new run of this stage from exported refiner weights "
+                   "(e.g. the shipped ones); a stage-2 run continues their step count")
+    p.add_argument("--freeze-restore", action="store_true",
+                   help="stage 1: train the prior encoder only, e.g. to fit one to --init weights that lack it")
     return p.parse_args(argv)
+
+
+def build_refiner(args: argparse.Namespace, ckpt: dict | None) -> tuple[CdmRefiner, int]:
+    """The refiner this run starts from, and its step: a checkpoint of this stage (resumed by the
+    caller), else --init weights, else (stage 2) the finished stage 1 of the run, else new."""
+    if ckpt is not None:
+        return CdmRefiner(CdmConfig(**ckpt["config"])), 0
+    stage1_path = args.run / "stage1.pt"
+    if args.init is None:
+        refiner = CdmRefiner()
+        if args.stage == 2:
+            stage1 = load_checkpoint(stage1_path)
+            if stage1 is None:
+                raise SystemExit(f"stage 2 needs {stage1_path}: run --stage 1 first (or give --init)")
+            refiner = CdmRefiner(CdmConfig(**stage1["config"]))
+            refiner.load_state_dict(stage1["model"])
+        return refiner, 0
+    meta = read_metadata(args.init)
+    refiner = CdmRefiner(CdmConfig(**meta["config"]))
+    missing = load_weights(refiner, args.init, optional=TRAINING_ONLY)
+    if missing and args.stage == 2:  # the stage-2 target needs a stage-1 prior encoder
+        stage1 = load_checkpoint(stage1_path)
+        if stage1 is None:
+            raise SystemExit(f"{args.init} has no stage-1 prior encoder, which stage 2 needs: fit one first with "
+                             f"--stage 1 --init {args.init} --freeze-restore --run {args.run}")
+        refiner.prior_gt.load_state_dict({k.removeprefix("prior_gt."): v for k, v in stage1["model"].items()
+                                          if k.startswith("prior_gt.")})
+    if missing and args.stage == 1 and not args.freeze_restore:
+        print("warning: a new prior encoder with a trainable restorer drifts from the denoiser's priors; "
+              "--freeze-restore keeps them")
+    trained = meta.get("training", {})
+    step = int(trained.get("steps", 0)) if trained.get("stage") == args.stage else 0
+    print(f"initialised from {args.init} (stage {trained.get('stage')}, {trained.get('steps')} steps; "
+          f"the optimiser starts afresh)")
+    return refiner, step
 
 
 def train(args: argparse.Namespace) -> list[float]:
@@ -62,21 +113,22 @@ def train(args: argparse.Namespace) -> list[float]:
 
     ckpt_path = args.run / f"stage{args.stage}.pt"
     ckpt = load_checkpoint(ckpt_path)
-    refiner = CdmRefiner(CdmConfig(**ckpt["config"]) if ckpt else CdmConfig()).to(device)
-    if args.stage == 2 and ckpt is None:  # start from the finished stage 1
-        stage1 = load_checkpoint(args.run / "stage1.pt")
-        if stage1 is None:
-            raise SystemExit(f"stage 2 needs {args.run / 'stage1.pt'}: run --stage 1 first")
-        refiner.load_state_dict(stage1["model"])
+    refiner, step = build_refiner(args, ckpt)
+    refiner.to(device)
     if args.stage == 1:
-        trainable = [*refiner.prior_gt.parameters(), *refiner.restore.parameters()]
+        trainable = [*refiner.prior_gt.parameters()]
+        if args.freeze_restore:
+            refiner.restore.requires_grad_(False)
+        else:
+            trainable += [*refiner.restore.parameters()]
     else:
         refiner.prior_gt.requires_grad_(False)
         trainable = [*refiner.prior_cond.parameters(), *refiner.denoiser.parameters(), *refiner.restore.parameters()]
     opt = torch.optim.Adam(trainable, lr=args.lr)
     sampler = CropSampler(args.data, args.crop, args.seed + 100 * args.stage)
     generator = torch.Generator().manual_seed(args.seed + 1000 * args.stage)
-    step = restore(ckpt, refiner, opt, sampler, generator) if ckpt else 0
+    if ckpt:
+        step = restore(ckpt, refiner, opt, sampler, generator)
 
     schedule = FewStepSchedule(steps=refiner.config.steps)
     log_path = args.run / f"stage{args.stage}_log.csv"
@@ -142,10 +194,10 @@ def train(args: argparse.Namespace) -> list[float]:
     log_file.close()
     if args.export:
         info = {"stage": args.stage, "steps": step, "batch": args.batch, "crop": args.crop, "lr": args.lr,
-                "lpips_weight": args.lpips_weight, "jscc": args.jscc.name, "data": str(args.data)}
-        inference = torch.nn.ModuleDict({"prior_cond": refiner.prior_cond, "restore": refiner.restore,
-                                         "denoiser": refiner.denoiser})
-        save_weights(inference, refiner.config.to_dict(), args.export, extra={"training": info})
+                "lpips_weight": args.lpips_weight, "jscc": args.jscc.name, "data": str(args.data),
+                "init": str(args.init) if args.init else None}
+        # All of it, the stage-1 prior encoder too (TRAINING_ONLY), so stage 2 can go on elsewhere.
+        save_weights(refiner, refiner.config.to_dict(), args.export, extra={"training": info})
         print(f"exported {args.export}")
     return losses
 
