@@ -217,10 +217,10 @@ def test_evaluation_command_writes_table_and_plot(tiny_weights: Path, tmp_path: 
     assert "(1 lost, 1 over budget)" in table and "Modulation and code (link adaptation)" in table
 
 
-def test_cdm_training_stages_export_a_loadable_refiner(tiny_weights: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def cdm_train_images(tmp_path: Path) -> Path:
+    """A folder of training images for the refiner, which trains with the real LPIPS(alex) loss."""
     from semcom.lpips import lpips_available
-    from semcom.pipelines.swin_jscc_cdm import load_refiner
-    from semcom.training.train_cdm import parse_args, train
 
     ok, reason = lpips_available("alex")
     if not ok:
@@ -229,6 +229,15 @@ def test_cdm_training_stages_export_a_loadable_refiner(tiny_weights: Path, tmp_p
     data.mkdir()
     for i in range(3):
         Image.fromarray(sample_image(80, 96, seed=i)).save(data / f"{i}.png")
+    return data
+
+
+def test_cdm_training_stages_export_a_loadable_refiner(tiny_weights: Path, cdm_train_images: Path,
+                                                       tmp_path: Path) -> None:
+    from semcom.pipelines.swin_jscc_cdm import load_refiner
+    from semcom.training.train_cdm import parse_args, train
+
+    data = cdm_train_images
     common = ["--data", str(data), "--run", str(tmp_path / "cdm"), "--jscc", str(tiny_weights / "jscc.safetensors"),
               "--batch", "2", "--crop", "32", "--threads", "1", "--ckpt-every", "1"]
     assert len(train(parse_args([*common, "--stage", "1", "--steps", "2"]))) == 2
@@ -237,23 +246,17 @@ def test_cdm_training_stages_export_a_loadable_refiner(tiny_weights: Path, tmp_p
     assert load_refiner(out).config.steps == 4
 
 
-def test_cdm_training_continues_exported_weights(tiny_weights: Path, tmp_path: Path) -> None:
+def test_cdm_training_continues_exported_weights(tiny_weights: Path, cdm_train_images: Path,
+                                                 tmp_path: Path) -> None:
     """Weights without the stage-1 prior encoder (as shipped before it was kept) get one fitted to
     their frozen restorer, then stage 2 continues them; the exported file keeps it for next time."""
     from safetensors.torch import load_file
 
-    from semcom.lpips import lpips_available
     from semcom.models.io import read_metadata
     from semcom.pipelines.swin_jscc_cdm import load_refiner
     from semcom.training.train_cdm import parse_args, train
 
-    ok, reason = lpips_available("alex")
-    if not ok:
-        pytest.skip(reason)
-    data = tmp_path / "images"
-    data.mkdir()
-    for i in range(2):
-        Image.fromarray(sample_image(64, 64, seed=i)).save(data / f"{i}.png")
+    data = cdm_train_images
     torch.manual_seed(1)
     refiner = CdmRefiner(CdmConfig(prior_dim=8, width=8, blocks=1, denoiser_hidden=16))
     torch.nn.init.normal_(refiner.restore.out.weight, std=0.1)  # a trained restorer is no longer the identity
