@@ -267,6 +267,8 @@ def test_cdm_training_continues_exported_weights(tiny_weights: Path, cdm_train_i
               "--batch", "2", "--crop", "32", "--threads", "1", "--init", str(old)]
     with pytest.raises(SystemExit, match="--freeze-restore"):
         train(parse_args([*common, "--stage", "2", "--steps", "1"]))
+    with pytest.raises(SystemExit):  # stage 2 always trains the restorer
+        parse_args([*common, "--stage", "2", "--steps", "1", "--freeze-restore"])
 
     stage1 = tmp_path / "run" / "stage1.pt"
     train(parse_args([*common, "--stage", "1", "--steps", "1", "--freeze-restore"]))

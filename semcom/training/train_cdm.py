@@ -61,7 +61,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "(e.g. the shipped ones); a stage-2 run continues their step count")
     p.add_argument("--freeze-restore", action="store_true",
                    help="stage 1: train the prior encoder only, e.g. to fit one to --init weights that lack it")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.freeze_restore and args.stage != 1:
+        p.error("--freeze-restore is for --stage 1 (stage 2 always trains the restorer)")
+    return args
 
 
 def build_refiner(args: argparse.Namespace, ckpt: dict | None) -> tuple[CdmRefiner, int]:
