@@ -67,29 +67,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def finished_stage1(run: Path, hint: str) -> dict:
+    """The run's stage-1 checkpoint, which stage 2 starts from or takes its prior encoder from."""
+    stage1 = load_checkpoint(run / "stage1.pt")
+    if stage1 is None:
+        raise SystemExit(f"stage 2 needs {run / 'stage1.pt'}: {hint}")
+    return stage1
+
+
 def build_refiner(args: argparse.Namespace, ckpt: dict | None) -> tuple[CdmRefiner, int]:
     """The refiner this run starts from, and its step: a checkpoint of this stage (resumed by the
     caller), else --init weights, else (stage 2) the finished stage 1 of the run, else new."""
     if ckpt is not None:
         return CdmRefiner(CdmConfig(**ckpt["config"])), 0
-    stage1_path = args.run / "stage1.pt"
     if args.init is None:
-        refiner = CdmRefiner()
-        if args.stage == 2:
-            stage1 = load_checkpoint(stage1_path)
-            if stage1 is None:
-                raise SystemExit(f"stage 2 needs {stage1_path}: run --stage 1 first (or give --init)")
-            refiner = CdmRefiner(CdmConfig(**stage1["config"]))
-            refiner.load_state_dict(stage1["model"])
+        if args.stage == 1:
+            return CdmRefiner(), 0
+        stage1 = finished_stage1(args.run, "run --stage 1 first (or give --init)")
+        refiner = CdmRefiner(CdmConfig(**stage1["config"]))
+        refiner.load_state_dict(stage1["model"])
         return refiner, 0
     meta = read_metadata(args.init)
     refiner = CdmRefiner(CdmConfig(**meta["config"]))
     missing = load_weights(refiner, args.init, optional=TRAINING_ONLY)
     if missing and args.stage == 2:  # the stage-2 target needs a stage-1 prior encoder
-        stage1 = load_checkpoint(stage1_path)
-        if stage1 is None:
-            raise SystemExit(f"{args.init} has no stage-1 prior encoder, which stage 2 needs: fit one first with "
-                             f"--stage 1 --init {args.init} --freeze-restore --run {args.run}")
+        stage1 = finished_stage1(args.run, f"{args.init} has no stage-1 prior encoder; fit one first with "
+                                           f"--stage 1 --init {args.init} --freeze-restore --run {args.run}")
         refiner.prior_gt.load_state_dict({k.removeprefix("prior_gt."): v for k, v in stage1["model"].items()
                                           if k.startswith("prior_gt.")})
     if missing and args.stage == 1 and not args.freeze_restore:
