@@ -140,6 +140,29 @@ def test_training_resumes_on_the_same_loss_curve(tmp_path: Path) -> None:
     assert (tmp_path / "b.safetensors").exists() and all(math.isfinite(v) for v in straight)
 
 
+def test_continuing_a_file_needs_steps_past_its_count(tmp_path: Path) -> None:
+    """--steps is a total counted on from the --init file's step: one not past it is an error, not a
+    run that silently exports the same weights."""
+    from semcom.models.io import read_metadata
+    from semcom.training.train_swin_jscc import parse_args, train
+
+    data = tmp_path / "images"
+    data.mkdir()
+    Image.fromarray(sample_image(80, 96)).save(data / "0.png")
+    tiny = '{"dims": [8, 8, 8, 8], "depths": [1, 1, 1, 1], "heads": [1, 1, 1, 1], "window": 4}'
+    common = ["--data", str(data), "--batch", "2", "--crop", "32", "--threads", "1", "--config", tiny]
+    first = tmp_path / "first.safetensors"
+    train(parse_args([*common, "--run", str(tmp_path / "a"), "--steps", "2", "--export", str(first)]))
+    cont = [*common, "--run", str(tmp_path / "b"), "--init", str(first)]
+    for steps in ("1", "2"):
+        with pytest.raises(SystemExit, match=r"at step 2: nothing would be trained.*--steps above 2"):
+            train(parse_args([*cont, "--steps", steps, "--export", str(tmp_path / "same.safetensors")]))
+    assert not (tmp_path / "same.safetensors").exists()
+    second = tmp_path / "second.safetensors"
+    assert len(train(parse_args([*cont, "--steps", "3", "--export", str(second)]))) == 1
+    assert read_metadata(second)["training"]["steps"] == 3
+
+
 def test_learning_rate_schedule_is_a_half_cosine_of_the_step() -> None:
     from semcom.training.train_swin_jscc import learning_rate, parse_args
 
@@ -287,6 +310,8 @@ def test_cdm_training_continues_exported_weights(tiny_weights: Path, cdm_train_i
     again = ["--data", str(data), "--run", str(tmp_path / "again"), "--jscc", str(tiny_weights / "jscc.safetensors"),
              "--batch", "2", "--crop", "32", "--threads", "1", "--init", str(first)]
     second = tmp_path / "second.safetensors"
+    with pytest.raises(SystemExit, match="at step 2: nothing would be trained"):  # --steps is a total
+        train(parse_args([*again, "--stage", "2", "--steps", "2", "--export", str(second)]))
     assert len(train(parse_args([*again, "--stage", "2", "--steps", "3", "--export", str(second)]))) == 1
     assert read_metadata(second)["training"]["steps"] == 3  # continued from the file's 2 steps
 

@@ -18,3 +18,11 @@ def add_common_args(p: argparse.ArgumentParser, ckpt_every: int) -> None:
     p.add_argument("--ckpt-every", type=int, default=ckpt_every)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--max-minutes", type=float, default=0, help="stop (after a checkpoint) past this wall time")
+
+
+def require_steps_ahead(steps: int, start: int, source: str) -> None:
+    """Stop with a clear error when ``--steps`` (a total, counted on from ``source``'s step) is not past
+    ``start``: the run would train nothing and export the weights it was given, unchanged."""
+    if steps <= start:
+        raise SystemExit(f"--steps {steps} is a total counted on from {source}, which is at step {start}: "
+                         f"nothing would be trained. Give --steps above {start} (e.g. --steps {start + steps}).")

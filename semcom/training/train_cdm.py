@@ -43,7 +43,7 @@ from semcom.pipelines.swin_jscc import SHIPPED_WEIGHTS
 from semcom.schedulers.few_step import FewStepSchedule
 from semcom.training.channel import simulate
 from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
-from semcom.training.cli import add_common_args
+from semcom.training.cli import add_common_args, require_steps_ahead
 from semcom.training.conditions import draw_conditions
 from semcom.training.data import CropSampler
 from semcom.training.train_swin_jscc import RATIOS
@@ -100,6 +100,7 @@ def build_refiner(args: argparse.Namespace, ckpt: dict | None) -> tuple[CdmRefin
               "--freeze-restore keeps them")
     trained = meta.get("training", {})
     step = int(trained.get("steps", 0)) if trained.get("stage") == args.stage else 0
+    require_steps_ahead(args.steps, step, str(args.init))
     print(f"initialised from {args.init} (stage {trained.get('stage')}, {trained.get('steps')} steps; "
           f"the optimiser starts afresh)")
     return refiner, step

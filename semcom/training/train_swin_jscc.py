@@ -26,7 +26,7 @@ from semcom.models.io import load_weights, read_metadata, save_weights
 from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig
 from semcom.training.channel import simulate
 from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
-from semcom.training.cli import add_common_args
+from semcom.training.cli import add_common_args, require_steps_ahead
 from semcom.training.conditions import draw_conditions
 from semcom.training.data import CropSampler
 
@@ -81,6 +81,7 @@ def train(args: argparse.Namespace) -> list[float]:
         meta = read_metadata(args.init)
         cfg = SwinJsccConfig(**meta["config"])
         step = int(meta.get("training", {}).get("steps", 0))
+        require_steps_ahead(args.steps, step, str(args.init))
     model = SwinJscc(cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     if ckpt is not None:
