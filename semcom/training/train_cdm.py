@@ -16,7 +16,8 @@ Continuing exported weights on a new JSCC (``--init``, e.g. the shipped file):
 
     python -m semcom.training.train_cdm ... --run R --stage 2 --init PATH --steps N
 
-runs stage 2 from PATH, its step count continuing from PATH's. Files exported before
+runs stage 2 from PATH, its step count continuing from PATH's (N is the total, so it must be
+past PATH's step; one that is not is refused). Files exported before
 the stage-1 prior encoder was kept in them lack it; fit one to their restorer first:
 
     python -m semcom.training.train_cdm ... --run R --stage 1 --init PATH --freeze-restore --steps 400
@@ -58,7 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lpips-weight", type=float, default=1.0)
     p.add_argument("--export", type=Path, help="write the refiner weights here (safetensors) at the end")
     p.add_argument("--init", type=Path, help="start a new run of this stage from exported refiner weights "
-                   "(e.g. the shipped ones); a stage-2 run continues their step count")
+                   "(e.g. the shipped ones); a stage-2 run continues their step count (--steps must be past it)")
     p.add_argument("--freeze-restore", action="store_true",
                    help="stage 1: train the prior encoder only, e.g. to fit one to --init weights that lack it")
     args = p.parse_args(argv)

@@ -46,7 +46,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "(from --decay-start): after --init the optimiser starts afresh, and Adam's first steps "
                    "at full rate would undo some of the training")
     p.add_argument("--init", type=Path, help="start a new run from these weights (e.g. the shipped ones) "
-                   "instead of random ones; the step count continues from their recorded steps")
+                   "instead of random ones; the step count continues from theirs (--steps must be past it)")
     return p.parse_args(argv)
 
 
