@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("semcom.gateway").info("gateway: %s", tune_allocator())
     overrides = {f"{s}_addr": getattr(args, s) for s in ("transmitter", "channel", "receiver") if getattr(args, s)}
     settings = Settings(**overrides)
-    # httptools parses HTTP in C (h11, the pure-Python fallback, costs milliseconds on large uploads).
+    # httptools (C) when installed, else h11 (pure Python). Not a dependency: on the gateway benchmark's
+    # 130 KB uploads the two measured the same (HTTP layer 5.5 vs 5.3 ms p50, session 15).
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     # Our own JSON access log (gateway.middleware) replaces uvicorn's; log_config=None keeps our handlers.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level.lower(), http=http,
