@@ -121,16 +121,20 @@ def test_batched_decode_equals_single(tiny_weights: Path) -> None:
         assert np.abs(pipe.decode(p, None).image.astype(int) - b.image.astype(int)).max() <= 1
 
 
+def tiny_training_args(tmp_path: Path, images: int) -> list[str]:
+    """Options of a tiny Swin JSCC training run on a few synthetic images (no run folder yet)."""
+    data = tmp_path / "images"
+    data.mkdir()
+    for i in range(images):
+        Image.fromarray(sample_image(80, 96, seed=i)).save(data / f"{i}.png")
+    tiny = '{"dims": [8, 8, 8, 8], "depths": [1, 1, 1, 1], "heads": [1, 1, 1, 1], "window": 4}'
+    return ["--data", str(data), "--batch", "2", "--crop", "32", "--threads", "1", "--config", tiny]
+
+
 def test_training_resumes_on_the_same_loss_curve(tmp_path: Path) -> None:
     from semcom.training.train_swin_jscc import parse_args, train
 
-    data = tmp_path / "images"
-    data.mkdir()
-    for i in range(4):
-        Image.fromarray(sample_image(80, 96, seed=i)).save(data / f"{i}.png")
-    tiny = '{"dims": [8, 8, 8, 8], "depths": [1, 1, 1, 1], "heads": [1, 1, 1, 1], "window": 4}'
-    common = ["--data", str(data), "--batch", "2", "--crop", "32", "--ckpt-every", "2", "--threads", "1",
-              "--config", tiny]
+    common = [*tiny_training_args(tmp_path, images=4), "--ckpt-every", "2"]
     straight = train(parse_args([*common, "--run", str(tmp_path / "a"), "--steps", "4"]))
     first = train(parse_args([*common, "--run", str(tmp_path / "b"), "--steps", "2"]))
     resumed = train(parse_args([*common, "--run", str(tmp_path / "b"), "--steps", "4",
@@ -146,11 +150,7 @@ def test_continuing_a_file_needs_steps_past_its_count(tmp_path: Path) -> None:
     from semcom.models.io import read_metadata
     from semcom.training.train_swin_jscc import parse_args, train
 
-    data = tmp_path / "images"
-    data.mkdir()
-    Image.fromarray(sample_image(80, 96)).save(data / "0.png")
-    tiny = '{"dims": [8, 8, 8, 8], "depths": [1, 1, 1, 1], "heads": [1, 1, 1, 1], "window": 4}'
-    common = ["--data", str(data), "--batch", "2", "--crop", "32", "--threads", "1", "--config", tiny]
+    common = tiny_training_args(tmp_path, images=1)
     first = tmp_path / "first.safetensors"
     train(parse_args([*common, "--run", str(tmp_path / "a"), "--steps", "2", "--export", str(first)]))
     cont = [*common, "--run", str(tmp_path / "b"), "--init", str(first)]
