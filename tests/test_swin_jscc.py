@@ -15,6 +15,7 @@ from semcom.channel.config import ChannelConfig
 from semcom.channel.link import transmit_payload
 from semcom.models.cdm import CdmConfig, CdmRefiner
 from semcom.models.io import save_weights
+from semcom.models.swin import SwinBlock
 from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig, power_normalise
 from semcom.pipelines.swin_jscc import pad_to_multiple
 from semcom.training.channel import simulate
@@ -161,6 +162,30 @@ def test_continuing_a_file_needs_steps_past_its_count(tmp_path: Path) -> None:
     second = tmp_path / "second.safetensors"
     assert len(train(parse_args([*cont, "--steps", "3", "--export", str(second)]))) == 1
     assert read_metadata(second)["training"]["steps"] == 3
+
+
+def test_stages_without_shift_are_those_whose_blocks_run_unshifted() -> None:
+    """At 128x128 crops the deepest stage's map (8x8) is one window: its shifted block runs unshifted,
+    so crops that small never train the shifted windows that Kodak-sized images use."""
+    cfg = SwinJsccConfig()
+    assert cfg.stages_without_shift(128) == [3]
+    assert cfg.crop_with_shifts() == 256 and cfg.stages_without_shift(256) == []
+    torch.manual_seed(0)
+    shifted = SwinBlock(8, 1, window=4, shift=True)
+    plain = SwinBlock(8, 1, window=4, shift=False)
+    plain.load_state_dict(shifted.state_dict())
+    one_window, two_windows = torch.randn(1, 4, 4, 8), torch.randn(1, 8, 8, 8)
+    assert torch.equal(shifted(one_window), plain(one_window))
+    assert not torch.allclose(shifted(two_windows), plain(two_windows))
+
+
+def test_trainer_warns_when_the_crop_leaves_shifts_untrained(capsys: pytest.CaptureFixture[str]) -> None:
+    from semcom.training.train_swin_jscc import warn_untrained_shifts
+
+    warn_untrained_shifts(SwinJsccConfig(), 128)
+    assert "stage(s) 4 fit in one 8x8 window" in capsys.readouterr().out
+    warn_untrained_shifts(SwinJsccConfig(), 256)
+    assert capsys.readouterr().out == ""
 
 
 def test_learning_rate_schedule_is_a_half_cosine_of_the_step() -> None:

@@ -36,6 +36,17 @@ class SwinJsccConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def stages_without_shift(self, side: int) -> list[int]:
+        """Stages (0-based) with shifted-window blocks whose feature map, for a ``side`` x ``side`` input,
+        fits in one window, so those blocks run unshifted (see ``SwinBlock``). Training on such crops
+        leaves them untrained for the shifted windows that larger images use."""
+        return [i for i, depth in enumerate(self.depths) if depth > 1 and side // 2 ** (i + 1) <= self.window]
+
+    def crop_with_shifts(self) -> int:
+        """Smallest training crop with two windows a side at the deepest stage, so every stage trains
+        its shifted windows."""
+        return 2 * self.window * 2 ** len(self.depths)
+
     @staticmethod
     def channels_for_ratio(ratio: float) -> int:
         """Latent channels that give bandwidth ratio k/n = ratio (k complex symbols, n = 3HW)."""

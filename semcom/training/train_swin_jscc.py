@@ -2,10 +2,12 @@
 
 Random crops from a folder (never Kodak), SNR drawn per sample uniformly over the
 model's range, AWGN or Rayleigh block fading per sample, the number of latent
-channels (bandwidth ratio 1/16 or 1/32) drawn per step. MSE loss. A checkpoint
-(model, optimiser, step, every RNG state) is written every ``--ckpt-every``
-steps and the run resumes from it when started again, continuing the same loss
-curve; losses go to ``RUN/log.csv``. The learning rate is constant, or decays on
+channels (bandwidth ratio 1/16 or 1/32) drawn per step. MSE loss. Crops with two
+windows a side at the deepest stage (256 for the default config) train every
+stage's shifted windows; smaller ones get a warning. A checkpoint (model,
+optimiser, step, every RNG state) is written every ``--ckpt-every`` steps and
+the run resumes from it when started again, continuing the same loss curve;
+losses go to ``RUN/log.csv``. The learning rate is constant, or decays on
 a half cosine from ``--decay-start`` to ``--lr-min`` at ``--steps`` (the schedule
 is a function of the step, so resuming continues it). CUDA is used when present.
 """
@@ -82,6 +84,7 @@ def train(args: argparse.Namespace) -> list[float]:
         cfg = SwinJsccConfig(**meta["config"])
         step = int(meta.get("training", {}).get("steps", 0))
         require_steps_ahead(args.steps, step, str(args.init))
+    warn_untrained_shifts(cfg, args.crop)
     model = SwinJscc(cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     if ckpt is not None:
@@ -138,6 +141,17 @@ def train(args: argparse.Namespace) -> list[float]:
     if args.export:
         export(model, cfg, step, args)
     return losses
+
+
+def warn_untrained_shifts(cfg: SwinJsccConfig, crop: int) -> None:
+    """Say when the crop is too small for the deepest stages' shifted windows: they would stay
+    untrained, yet run shifted on larger images (measured on Kodak: see the model card, session 16)."""
+    stages = cfg.stages_without_shift(crop)
+    if stages:
+        names = ", ".join(str(i + 1) for i in stages)
+        print(f"warning: at --crop {crop} the feature maps of stage(s) {names} fit in one {cfg.window}x{cfg.window} "
+              f"window, so their shifted-window blocks are trained unshifted, while larger images run them "
+              f"shifted; --crop {cfg.crop_with_shifts()} or more trains them")
 
 
 def export(model: torch.nn.Module, cfg: SwinJsccConfig, step: int, args: argparse.Namespace) -> None:
