@@ -52,7 +52,7 @@ from semcom.training.train_swin_jscc import RATIOS
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_common_args(p, ckpt_every=100)
+    add_common_args(p, ckpt_every=100, batch=2)
     p.add_argument("--jscc", type=Path, default=SHIPPED_WEIGHTS, help="frozen Swin JSCC weights (safetensors)")
     p.add_argument("--stage", type=int, choices=(1, 2), required=True)
     p.add_argument("--steps", type=int, required=True, help="total steps of this stage")

@@ -37,7 +37,7 @@ RATIOS = (1 / 16, 1 / 32)
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_common_args(p, ckpt_every=200)
+    add_common_args(p, ckpt_every=200, batch=4)
     p.add_argument("--steps", type=int, default=20000, help="total optimiser steps (resumed runs continue to it)")
     p.add_argument("--config", type=str, default="{}", help="SwinJsccConfig overrides, JSON (new runs only)")
     p.add_argument("--export", type=Path, help="also write the weights here (safetensors) at the end")
