@@ -22,10 +22,13 @@ class CropSampler:
     """Random crops of ``size`` from images held in memory; the generator state makes it resumable."""
 
     def __init__(self, root: Path, size: int, seed: int) -> None:
-        self.images = [np.asarray(Image.open(p).convert("RGB")) for p in list_images(root)]
-        self.images = [im for im in self.images if min(im.shape[:2]) >= size]
+        images = [np.asarray(Image.open(p).convert("RGB")) for p in list_images(root)]
+        self.images = [im for im in images if min(im.shape[:2]) >= size]
         if not self.images:
-            raise ValueError(f"no image under {root} is at least {size} px on its short side")
+            raise ValueError(f"no image under {root} is at least {size} px on its short side (give a smaller --crop)")
+        if len(self.images) < len(images):
+            print(f"skipping {len(images) - len(self.images)} of {len(images)} images under {root}: "
+                  f"shorter than the {size} px crop")
         self.size = size
         self.rng = np.random.default_rng(seed)
 
