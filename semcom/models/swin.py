@@ -50,6 +50,12 @@ def _crop_index(full: int, window: int, index: torch.Tensor) -> torch.Tensor:
     return (rel[..., 0] * (2 * full - 1) + rel[..., 1]).to(index.device)
 
 
+def map_shifts(height: int, width: int, window: int) -> bool:
+    """Whether a shifted-window block shifts a feature map of this size: only a map larger than one
+    window does (a smaller one is a single window, which the block shrinks to the map)."""
+    return min(height, width) > window
+
+
 class SwinBlock(nn.Module):
     """LayerNorm -> (shifted) window attention -> LayerNorm -> MLP, with residuals."""
 
@@ -66,7 +72,7 @@ class SwinBlock(nn.Module):
         """x: (batch, height, width, dim)."""
         b, h, w, c = x.shape
         window = min(self.window, h, w)
-        shift = window // 2 if self.shift and min(h, w) > window else 0
+        shift = window // 2 if self.shift and map_shifts(h, w, self.window) else 0
         y = self.norm1(x)
         pad_h, pad_w = (-h) % window, (-w) % window
         y = F.pad(y, (0, 0, 0, pad_w, 0, pad_h))

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from semcom.models.io import load_weights, read_metadata
-from semcom.models.swin import PatchMerging, PatchSplitting, SwinStage
+from semcom.models.swin import PatchMerging, PatchSplitting, SwinStage, map_shifts
 
 DOWNSCALE = 16  # 2 (patch embedding) x 2 x 2 x 2 (three patch mergings)
 
@@ -40,7 +40,8 @@ class SwinJsccConfig:
         """Stages (0-based) with shifted-window blocks whose feature map, for a ``side`` x ``side`` input,
         fits in one window, so those blocks run unshifted (see ``SwinBlock``). Training on such crops
         leaves them untrained for the shifted windows that larger images use."""
-        return [i for i, depth in enumerate(self.depths) if depth > 1 and side // 2 ** (i + 1) <= self.window]
+        return [i for i, depth in enumerate(self.depths)
+                if depth > 1 and not map_shifts(side // 2 ** (i + 1), side // 2 ** (i + 1), self.window)]
 
     def crop_with_shifts(self) -> int:
         """Smallest training crop with two windows a side at the deepest stage, so every stage trains
