@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from semcom.models.swin_jscc import SwinJsccConfig
+
 
 def add_common_args(p: argparse.ArgumentParser, ckpt_every: int, batch: int) -> None:
     p.add_argument("--data", type=Path, required=True, help="folder of training images (searched recursively)")
     p.add_argument("--run", type=Path, required=True, help="run folder: checkpoints and logs")
     p.add_argument("--batch", type=int, default=batch, help="crops per optimiser step")
-    # 256: two 8x8 windows a side at the Swin JSCC's deepest stage, so its shifted windows are trained
-    # as Kodak-sized images use them (128 leaves that stage one window, unshifted)
-    p.add_argument("--crop", type=int, default=256, help="side of the random square crops")
+    # Large enough that the Swin JSCC's shifted windows train at every stage as large images use them
+    # (256 for the default config; the refiner runs the JSCC on its crops too)
+    p.add_argument("--crop", type=int, default=SwinJsccConfig().crop_with_shifts(),
+                   help="side of the random square crops (default: %(default)s)")
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--rayleigh-fraction", type=float, default=0.5, help="share of samples on Rayleigh block fading")
     p.add_argument("--coherence", type=int, default=128, help="Rayleigh block length in symbols")
