@@ -118,10 +118,11 @@ def main(argv: list[str] | None = None) -> None:
         ax.set_xlabel("training step")
         ax.set_ylabel(f"training PSNR at k/n = 1/{round(1 / args.ratio)} (dB)")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
+        # Below the axes: with many cycles an inside legend covers the curve.
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize="small")
         fig.tight_layout()
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(args.out, dpi=120)
+        fig.savefig(args.out, dpi=120, bbox_inches="tight")
         print(f"wrote {args.out}")
 
 
