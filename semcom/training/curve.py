@@ -105,8 +105,9 @@ def main(argv: list[str] | None = None) -> None:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter, LogLocator
 
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, ax = plt.subplots(figsize=(8, 4.5))
         for name, centres, means in series:
             ax.plot(centres, means, "o-", ms=3, label=f"{name}, {args.window}-step means")
         if fit is not None:
@@ -115,12 +116,17 @@ def main(argv: list[str] | None = None) -> None:
         for m in args.mark:
             ax.axvline(m, color="grey", lw=0.8, ls=":")
         ax.set_xscale("log")
+        # Steps as "60k", on the minor ticks too: over less than a decade the default
+        # scientific labels of the minor ticks run into each other.
+        steps_k = FuncFormatter(lambda x, _: f"{x / 1000:g}k")
+        ax.xaxis.set_major_formatter(steps_k)
+        ax.xaxis.set_minor_formatter(steps_k)
+        ax.xaxis.set_minor_locator(LogLocator(subs=(1.1, 1.2, 1.3, 1.4, 1.5, 2, 3, 4, 5, 6, 7, 8, 9)))
         ax.set_xlabel("training step")
         ax.set_ylabel(f"training PSNR at k/n = 1/{round(1 / args.ratio)} (dB)")
         ax.grid(True, which="both", alpha=0.3)
         # Below the axes: with many cycles an inside legend covers the curve.
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize="small")
-        fig.tight_layout()
         args.out.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(args.out, dpi=120, bbox_inches="tight")
         print(f"wrote {args.out}")
