@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from semcom.training.curve import fit_per_doubling, main, read_logs, window_means
+from semcom.training.curve import fit_per_doubling, main, read_logs, series_style, window_means
 
 HEADER = ["step", "loss", "psnr_db", "ratio", "mean_snr_db", "rayleigh_share", "seconds"]
 
@@ -69,3 +69,9 @@ def test_fit_recovers_the_gain_per_doubling_of_an_exact_log_law(tmp_path: Path, 
     main(["--logs", str(log), "--fit-from", "4000", "--mark", "8000", "--labels", "tiny", "--out", str(out)])
     assert out.stat().st_size > 1000
     assert "fit of tiny from step 4000: +0.60 dB per doubling" in capsys.readouterr().out
+
+
+def test_more_runs_than_colours_still_look_different() -> None:
+    styles = [tuple(sorted(series_style(i).items())) for i in range(40)]
+    assert len(set(styles)) == 40
+    assert series_style(0)["color"] == series_style(10)["color"]  # the colours repeat, the markers do not

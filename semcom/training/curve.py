@@ -70,6 +70,13 @@ def fit_per_doubling(centres: np.ndarray, means: np.ndarray, from_step: int) -> 
     return float(a), float(b)
 
 
+def series_style(index: int) -> dict[str, str]:
+    """Colour, marker and line style of the index-th run: matplotlib's ten colours repeat, so
+    each further ten runs get another marker and line style and no two runs look alike."""
+    markers, lines = "os^D", ("-", "--", "-.", ":")
+    return {"color": f"C{index % 10}", "marker": markers[index // 10 % 4], "linestyle": lines[index // 10 % 4]}
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--logs", type=Path, nargs="+", required=True, help="log.csv (or .csv.gz) files, earliest run first")
@@ -108,8 +115,8 @@ def main(argv: list[str] | None = None) -> None:
         from matplotlib.ticker import FuncFormatter, LogLocator
 
         fig, ax = plt.subplots(figsize=(8, 4.5))
-        for name, centres, means in series:
-            ax.plot(centres, means, "o-", ms=3, label=f"{name}, {args.window}-step means")
+        for i, (name, centres, means) in enumerate(series):
+            ax.plot(centres, means, ms=3, label=f"{name}, {args.window}-step means", **series_style(i))
         if fit is not None:
             xs = np.geomspace(args.fit_from, series[-1][1][-1], 50)
             ax.plot(xs, fit[0] + fit[1] * np.log2(xs), "--", label=f"fit: {fit[1]:+.2f} dB per doubling")
