@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from semcom.training.curve import fit_per_doubling, main, read_logs, series_style, window_means
+from semcom.training.curve import fit_per_doubling, main, read_logs, series_style, step_ticks, window_means
 
 HEADER = ["step", "loss", "psnr_db", "ratio", "mean_snr_db", "rayleigh_share", "seconds"]
 
@@ -75,3 +75,15 @@ def test_more_runs_than_colours_still_look_different() -> None:
     styles = [tuple(sorted(series_style(i).items())) for i in range(40)]
     assert len(set(styles)) == 40
     assert series_style(0)["color"] == series_style(10)["color"]  # the colours repeat, the markers do not
+
+
+def test_step_ticks_are_round_and_fit_the_range() -> None:
+    # less than a decade (the later cycles): every 10k steps; past 160k, fewer above 100k
+    assert step_ticks(57_547, 133_441) == [60_000, 70_000, 80_000, 90_000, 100_000, 110_000, 120_000, 130_000]
+    assert step_ticks(57_547, 170_000) == [60_000, 70_000, 80_000, 90_000, 100_000, 120_000, 140_000, 160_000]
+    # over two decades a coarser set keeps the labels apart
+    wide = step_ticks(250, 40_000)
+    assert wide == [300, 500, 1000, 2000, 3000, 5000, 10_000, 20_000, 30_000]
+    for lo, hi in ((250, 40_000), (57_547, 133_441), (1, 1e6), (120_000, 130_000)):
+        ticks = step_ticks(lo, hi)
+        assert 1 <= len(ticks) <= 10 and ticks == sorted(ticks) and all(lo <= t <= hi for t in ticks)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import math
 from pathlib import Path
 from typing import TextIO
 
@@ -70,6 +71,29 @@ def fit_per_doubling(centres: np.ndarray, means: np.ndarray, from_step: int) -> 
     return float(a), float(b)
 
 
+# Tick mantissas from coarse to fine; the axis takes the finest set that keeps the labels apart.
+TICK_MANTISSAS = ((1,), (1, 2, 5), (1, 2, 3, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9),
+                  (1, 1.2, 1.4, 1.6, 1.8, 2, 2.5, 3, 4, 5, 6, 7, 8, 9),
+                  (1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 2, 2.5, 3, 4, 5, 6, 7, 8, 9))
+
+
+def step_ticks(lo: float, hi: float, max_ticks: int = 10) -> list[float]:
+    """Round step counts between lo and hi for a log axis: as many as fit (at most max_ticks).
+
+    Matplotlib's log ticks are powers of ten, and its minor-tick labels collide over less
+    than a decade (the later cycles span 57k-140k).
+    """
+    chosen: list[float] = []
+    for mantissas in TICK_MANTISSAS:
+        decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+        candidates = (float(f"{m}e{e}") for e in decades for m in mantissas)  # exact: 1.4e4, not 14000.000000000002
+        ticks = [t for t in candidates if lo <= t <= hi]
+        if chosen and len(ticks) > max_ticks:
+            break
+        chosen = ticks
+    return chosen
+
+
 def series_style(index: int) -> dict[str, str]:
     """Colour, marker and line style of the index-th run: matplotlib's ten colours repeat, so
     each further ten runs get another marker and line style and no two runs look alike."""
@@ -112,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import FuncFormatter, LogLocator
+        from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
         fig, ax = plt.subplots(figsize=(8, 4.5))
         for i, (name, centres, means) in enumerate(series):
@@ -123,12 +147,10 @@ def main(argv: list[str] | None = None) -> None:
         for m in args.mark:
             ax.axvline(m, color="grey", lw=0.8, ls=":")
         ax.set_xscale("log")
-        # Steps as "60k", on the minor ticks too: over less than a decade the default
-        # scientific labels of the minor ticks run into each other.
-        steps_k = FuncFormatter(lambda x, _: f"{x / 1000:g}k")
-        ax.xaxis.set_major_formatter(steps_k)
-        ax.xaxis.set_minor_formatter(steps_k)
-        ax.xaxis.set_minor_locator(LogLocator(subs=(1.1, 1.2, 1.3, 1.4, 1.5, 2, 3, 4, 5, 6, 7, 8, 9)))
+        lo, hi = ax.get_xlim()
+        ax.xaxis.set_major_locator(FixedLocator(step_ticks(lo, hi)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1000:g}k" if x >= 1000 else f"{x:g}"))
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlabel("training step")
         ax.set_ylabel(f"training PSNR at k/n = 1/{round(1 / args.ratio)} (dB)")
         ax.grid(True, which="both", alpha=0.3)
