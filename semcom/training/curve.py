@@ -78,14 +78,15 @@ TICK_MANTISSAS = ((1,), (1, 2, 5), (1, 2, 3, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9),
 
 
 def step_ticks(lo: float, hi: float, max_ticks: int = 10) -> list[float]:
-    """Round step counts between lo and hi for a log axis: as many as fit (at most max_ticks).
+    """Round step counts between lo and hi for a log axis: those of the finest mantissa set
+    with at most max_ticks of them (the coarsest set's, should even that have more).
 
     Matplotlib's log ticks are powers of ten, and its minor-tick labels collide over less
     than a decade (the later cycles span 57k-140k).
     """
+    decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
     chosen: list[float] = []
     for mantissas in TICK_MANTISSAS:
-        decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
         candidates = (float(f"{m}e{e}") for e in decades for m in mantissas)  # exact: 1.4e4, not 14000.000000000002
         ticks = [t for t in candidates if lo <= t <= hi]
         if chosen and len(ticks) > max_ticks:
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlabel("training step")
         ax.set_ylabel(f"training PSNR at k/n = 1/{round(1 / args.ratio)} (dB)")
-        ax.grid(True, which="both", alpha=0.3)
+        ax.grid(True, alpha=0.3)  # major ticks only: step_ticks places them all
         # Below the axes: with many cycles an inside legend covers the curve.
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize="small")
         args.out.parent.mkdir(parents=True, exist_ok=True)
