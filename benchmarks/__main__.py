@@ -14,12 +14,21 @@ import json
 import platform
 from pathlib import Path
 
-from benchmarks import allocator, channel_throughput, gateway_overhead, model_speed, receiver_batching, rs_throughput
+from benchmarks import (
+    allocator,
+    channel_throughput,
+    gateway_overhead,
+    model_speed,
+    receiver_batching,
+    rs_throughput,
+    torch_thread,
+)
 from benchmarks.common import pin_to_one_core
 from semcom.allocator import tune_allocator
 
 BENCHMARKS = {"channel": channel_throughput, "rs": rs_throughput, "gateway": gateway_overhead,
-              "models": model_speed, "batching": receiver_batching, "allocator": allocator}
+              "models": model_speed, "batching": receiver_batching, "allocator": allocator,
+              "torch_thread": torch_thread}
 PINNED = {"channel", "rs"}
 
 

@@ -18,7 +18,8 @@ from gateway.clients import ServiceClients
 from gateway.errors import GatewayError
 from gateway.schemas import Metrics, TransmitConfig, TransmitResult
 from semcom.images import decode_image, decode_png
-from semcom.metrics import image_metrics
+from semcom.metrics import image_metrics, lpips_metric
+from semcom.torch_thread import run_torch
 from semcom.v1 import semcom_pb2 as pb
 from semcom.wire.convert import channel_config_to_pb, link_stats_from_pb
 
@@ -76,7 +77,8 @@ async def run_link(clients: ServiceClients, image_bytes: bytes, config: Transmit
     reconstruction = await asyncio.to_thread(decode_png, decoded.image_png)
     if reconstruction.shape != image.shape:  # a pipeline may change the size; compare like with like
         reconstruction = await asyncio.to_thread(_resize_like, reconstruction, image)
-    metrics = await asyncio.to_thread(image_metrics, image, reconstruction)
+    metrics = await asyncio.to_thread(image_metrics, image, reconstruction, perceptual=False)
+    metrics.update(await run_torch(lpips_metric, image, reconstruction))  # torch: see semcom.torch_thread
     timings["metrics"] = _ms(t)
 
     header = json.loads(sent.payload.header_json) if sent.payload.header_json else {}
