@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
+
+from benchmarks.common import figures_per_mode
 
 RUNS, WARM_UP = 40, 5
 
@@ -51,12 +52,7 @@ def median_ms(fn: Callable[[], object]) -> float:
 
 
 def run() -> dict[str, float]:
-    figures = {}
-    for mode in ("default", "tuned"):
-        done = subprocess.run([sys.executable, "-m", "benchmarks.allocator", mode], capture_output=True, text=True,
-                              check=True)
-        figures[mode] = json.loads(done.stdout.strip().splitlines()[-1])
-    result = {f"{mode}_{k}": v for mode, f in figures.items() for k, v in f.items()}
+    result = figures_per_mode("benchmarks.allocator", ("default", "tuned"))
     for part in ("link", "pipeline"):
         result[f"{part}_speedup"] = result[f"default_{part}_ms"] / result[f"tuned_{part}_ms"]
     print(f"allocator, 256x256 raw (median of {RUNS}): channel link {result['default_link_ms']:.1f} ms with glibc's "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -34,3 +37,13 @@ def best_time(fn: Callable[[], object], repeat: int = 5, min_time: float = 0.2) 
 def percentiles(samples: list[float], qs: tuple[float, ...] = (50, 95)) -> dict[str, float]:
     arr = np.asarray(samples)
     return {f"p{int(q)}": float(np.percentile(arr, q)) for q in qs}
+
+
+def figures_per_mode(module: str, modes: tuple[str, ...]) -> dict[str, float]:
+    """Run ``python -m <module> <mode>`` in a fresh process for each mode; each prints a JSON dict of figures
+    as its last line. Returns them as ``{"<mode>_<figure>": value}``."""
+    result = {}
+    for mode in modes:
+        done = subprocess.run([sys.executable, "-m", module, mode], capture_output=True, text=True, check=True)
+        result.update({f"{mode}_{k}": v for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()})
+    return result

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+from benchmarks.common import figures_per_mode
 
 RUNS, WARM_UP, POOL_THREADS = 30, 5, 4
 
@@ -52,12 +53,7 @@ def run() -> dict[str, float]:
     if not ok:
         print(f"torch_thread: skipped, {reason}")
         return {"skipped": 1.0}
-    figures = {}
-    for mode in ("pool", "one"):
-        done = subprocess.run([sys.executable, "-m", "benchmarks.torch_thread", mode], capture_output=True, text=True,
-                              check=True)
-        figures[mode] = json.loads(done.stdout.strip().splitlines()[-1])
-    result = {f"{mode}_{k}": v for mode, f in figures.items() for k, v in f.items()}
+    result = figures_per_mode("benchmarks.torch_thread", ("pool", "one"))
     result["speedup"] = result["pool_wall_ms"] / result["one_wall_ms"]
     print(f"torch thread, LPIPS alex 256x256 (median of {RUNS}): on {POOL_THREADS} pool threads "
           f"{result['pool_wall_ms']:.1f} ms wall ({result['pool_cpu_ms']:.1f} ms CPU) -> on one thread "
