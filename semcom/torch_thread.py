@@ -6,7 +6,7 @@ there are cores, libgomp cuts the time idle team threads spin before sleeping to
 about a thousand iterations, so they fall asleep between torch's many short
 parallel regions and must be woken for each. Handing torch calls to whichever
 thread of asyncio's pool is free creates such teams: the gateway's LPIPS at
-256x256 then took 33 ms instead of 23 ms for the same CPU time (1.2 cores busy
+256x256 then took 33 ms instead of 23 ms for the same CPU time (1.3 cores busy
 instead of 1.9). ``python -m benchmarks --only torch_thread`` measures it.
 
 Calls through :func:`run_torch` are serialised on one thread; torch already
