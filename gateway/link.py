@@ -74,10 +74,7 @@ async def run_link(clients: ServiceClients, image_bytes: bytes, config: Transmit
     timings["decode_compute"] = decoded.compute_ms
 
     t = time.perf_counter()
-    reconstruction = await asyncio.to_thread(decode_png, decoded.image_png)
-    if reconstruction.shape != image.shape:  # a pipeline may change the size; compare like with like
-        reconstruction = await asyncio.to_thread(_resize_like, reconstruction, image)
-    metrics = await asyncio.to_thread(image_metrics, image, reconstruction, perceptual=False)
+    reconstruction, metrics = await asyncio.to_thread(_pixel_metrics, decoded.image_png, image)
     metrics.update(await run_torch(lpips_metric, image, reconstruction))  # torch: see semcom.torch_thread
     timings["metrics"] = _ms(t)
 
@@ -97,11 +94,18 @@ async def run_link(clients: ServiceClients, image_bytes: bytes, config: Transmit
     )
 
 
-def _resize_like(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def _pixel_metrics(png: bytes, reference: np.ndarray) -> tuple[np.ndarray, dict[str, float | str | None]]:
+    """The reconstruction at the reference's size, and its PSNR, SSIM and MS-SSIM: one thread hop for all three steps.
+
+    A pipeline may change the size; the reconstruction is then resized to compare like with like.
+    """
     from PIL import Image
 
-    height, width = reference.shape[:2]
-    return np.asarray(Image.fromarray(image).resize((width, height), Image.BICUBIC))
+    reconstruction = decode_png(png)
+    if reconstruction.shape != reference.shape:
+        height, width = reference.shape[:2]
+        reconstruction = np.asarray(Image.fromarray(reconstruction).resize((width, height), Image.BICUBIC))
+    return reconstruction, image_metrics(reference, reconstruction, perceptual=False)
 
 
 def _ms(start: float) -> float:

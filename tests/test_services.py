@@ -57,6 +57,16 @@ def test_jpeg_round_trip_decodes_at_high_snr(gateway_client: TestClient) -> None
     assert psnr(IMAGE, reconstruction(body)) == pytest.approx(body["metrics"]["psnr_db"])
 
 
+def test_a_resized_reconstruction_is_scored_at_the_upload_size() -> None:
+    from gateway.link import _pixel_metrics
+
+    small = sample_image(32, 48, 1)  # as a pipeline that returns another size would
+    reconstruction, metrics = _pixel_metrics(png_bytes(small), IMAGE)
+    assert reconstruction.shape == IMAGE.shape
+    assert metrics["psnr_db"] == pytest.approx(psnr(IMAGE, reconstruction))
+    assert {"ssim", "ms_ssim"} <= set(metrics) and "lpips" not in metrics  # LPIPS runs on the torch thread
+
+
 def test_jpeg_cliff_at_low_snr(gateway_client: TestClient) -> None:
     results = {snr: post(gateway_client, {"pipeline": "jpeg", "channel": {"snr_db": snr}}).json()
                for snr in (6, 12, 25)}
