@@ -145,6 +145,22 @@ def test_training_resumes_on_the_same_loss_curve(tmp_path: Path) -> None:
     assert (tmp_path / "b.safetensors").exists() and all(math.isfinite(v) for v in straight)
 
 
+def test_a_resumed_run_logs_each_step_once(tmp_path: Path) -> None:
+    """Rows that reached the log after the last checkpoint (a stop between checkpoints) are dropped on resume, so
+    the log stays one curve; a row cut short mid-write goes too."""
+    from semcom.training.train_swin_jscc import parse_args, train
+
+    common = [*tiny_training_args(tmp_path, images=4), "--ckpt-every", "2", "--run", str(tmp_path / "b")]
+    train(parse_args([*common, "--steps", "2"]))
+    log = tmp_path / "b" / "log.csv"
+    with log.open("a") as f:  # as a run stopped at step 4, after the checkpoint at 2, would leave it
+        f.write("3,0.5,3.0,0.0625,5.0,0.5,1.0\n4,0.5,3.0,0.06")
+    losses = train(parse_args([*common, "--steps", "4"]))
+    rows = log.read_text().splitlines()
+    assert rows[0].startswith("step,loss") and [r.split(",")[0] for r in rows[1:]] == ["1", "2", "3", "4"]
+    assert [float(r.split(",")[1]) for r in rows[3:]] == pytest.approx(losses, rel=1e-5)
+
+
 def test_continuing_a_file_needs_steps_past_its_count(tmp_path: Path) -> None:
     """--steps is a total counted on from the --init file's step: one not past it is an error, not a
     run that silently exports the same weights."""

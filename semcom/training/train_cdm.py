@@ -29,7 +29,6 @@ denoiser already use), then the stage-2 command above takes it from R.
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from pathlib import Path
 
@@ -47,6 +46,7 @@ from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
 from semcom.training.cli import add_common_args, require_steps_ahead
 from semcom.training.conditions import draw_conditions
 from semcom.training.data import CropSampler
+from semcom.training.step_log import open_step_log
 from semcom.training.train_swin_jscc import RATIOS
 
 
@@ -139,12 +139,8 @@ def train(args: argparse.Namespace) -> list[float]:
         step = restore(ckpt, refiner, opt, sampler, generator)
 
     schedule = FewStepSchedule(steps=refiner.config.steps)
-    log_path = args.run / f"stage{args.stage}_log.csv"
-    new_log = not log_path.exists()
-    log_file = log_path.open("a", newline="")
-    log = csv.writer(log_file)
-    if new_log:
-        log.writerow(["step", "loss", "l1", "lpips", "prior_l1", "coarse_lpips", "seconds"])
+    columns = ["step", "loss", "l1", "lpips", "prior_l1", "coarse_lpips", "seconds"]
+    log_file, log = open_step_log(args.run / f"stage{args.stage}_log.csv", columns, step)
     actives = [SwinJsccConfig.channels_for_ratio(r) for r in RATIOS]
     losses: list[float] = []
     start = time.monotonic()

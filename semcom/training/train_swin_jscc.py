@@ -15,7 +15,6 @@ is a function of the step, so resuming continues it). CUDA is used when present.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import time
@@ -31,6 +30,7 @@ from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
 from semcom.training.cli import add_common_args, require_steps_ahead
 from semcom.training.conditions import draw_conditions
 from semcom.training.data import CropSampler
+from semcom.training.step_log import open_step_log
 
 RATIOS = (1 / 16, 1 / 32)
 
@@ -94,12 +94,8 @@ def train(args: argparse.Namespace) -> list[float]:
         load_weights(model, args.init)
         print(f"initialised from {args.init} (trained {step} steps; the optimiser starts afresh)")
 
-    log_path = args.run / "log.csv"
-    new_log = not log_path.exists()
-    log_file = log_path.open("a", newline="")
-    log = csv.writer(log_file)
-    if new_log:
-        log.writerow(["step", "loss", "psnr_db", "ratio", "mean_snr_db", "rayleigh_share", "seconds"])
+    columns = ["step", "loss", "psnr_db", "ratio", "mean_snr_db", "rayleigh_share", "seconds"]
+    log_file, log = open_step_log(args.run / "log.csv", columns, step)
 
     actives = [SwinJsccConfig.channels_for_ratio(r) for r in RATIOS]
     losses: list[float] = []
