@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import zlib
 from collections import Counter, defaultdict
 from fractions import Fraction
 from pathlib import Path
@@ -41,6 +42,17 @@ def channel_uses_for_ratio(image: np.ndarray, ratio: str) -> int:
     """The budget of the learned pipelines at this image size (padded to multiples of 16)."""
     h, w = (-(-s // 16) * 16 for s in image.shape[:2])
     return int(Fraction(ratio) * 3 * h * w)
+
+
+def cell_seed(seed: int, image: str, model: str, snr_db: float) -> int:
+    """The seed of one (image, channel model, SNR) cell, from ``--seed`` and the cell alone.
+
+    So every pipeline there sees the same channel draws (``swin-jscc+cdm`` refines
+    exactly what ``swin-jscc`` decoded), and a run with fewer pipelines, images,
+    SNRs or channel models (or one of several merged with ``--merge``) repeats
+    the rows of the full run. CRC-32, unlike ``hash()``, is the same in every process.
+    """
+    return (seed << 32) | zlib.crc32(f"{image}|{model}|{snr_db:g}".encode())
 
 
 def run_one(name: str, image: np.ndarray, snr: float, model: str, ratio: str, seed: int,
@@ -162,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ratio", default="1/16")
     p.add_argument("--coherence", type=int, default=128, help="Rayleigh block length in symbols")
     p.add_argument("--limit", type=int, default=0, help="use only the first N images")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0, help="0 <= SEED < 2**31; each cell's seed is derived from it")
     p.add_argument("--out", type=Path, default=Path("out/eval"))
     p.add_argument("--merge", type=Path, nargs="+", help="only combine the results.csv of earlier runs "
                    "(e.g. one process per channel model) into --out")
@@ -183,10 +195,17 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     jobs = [(f, img, chan, snr, name) for f, img in zip(files, images, strict=True) for chan in args.channels
             for snr in args.snrs for name in args.pipelines]
-    for i, (f, img, chan, snr, name) in enumerate(tqdm(jobs, desc="evaluate")):
-        row = run_one(name, img, snr, chan, args.ratio, args.seed + i, args.coherence)
+    for f, img, chan, snr, name in tqdm(jobs, desc="evaluate"):
+        row = run_one(name, img, snr, chan, args.ratio, cell_seed(args.seed, f.name, chan, snr), args.coherence)
         rows.append({"image": f.name, **row})
     write_outputs(rows, args)
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if not 0 <= value < 2**31:
+        raise argparse.ArgumentTypeError(f"{value} is not in 0 .. 2**31 - 1")
+    return value
 
 
 def _typed(row: dict) -> dict:

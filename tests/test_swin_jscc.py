@@ -281,6 +281,32 @@ def test_evaluation_command_writes_table_and_plot(tiny_weights: Path, tmp_path: 
     assert "(1 lost, 1 over budget)" in table and "Modulation and code (link adaptation)" in table
 
 
+def test_an_evaluation_cell_draws_the_same_whichever_pipelines_run(tiny_weights: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cell's seed comes from the cell, not its place in the job list: a smaller run repeats the full run's rows."""
+    import csv
+
+    from semcom.evaluate import cell_seed, main
+
+    monkeypatch.setenv("SEMCOM_LPIPS_CACHE", str(tmp_path / "no-lpips"))
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(2):
+        Image.fromarray(sample_image(64, 96, seed=i)).save(folder / f"{i}.png")
+    common = ["--images", str(folder), "--channels", "awgn", "rayleigh_block", "--ratio", "1/16"]
+    main([*common, "--snrs", "2", "9", "--pipelines", "swin-jscc", "swin-jscc+cdm", "--out", str(tmp_path / "all")])
+    main([*common, "--snrs", "9", "--pipelines", "swin-jscc+cdm", "--out", str(tmp_path / "one")])
+
+    def rows(run: str) -> dict[tuple, str]:
+        with (tmp_path / run / "results.csv").open() as f:
+            return {(r["image"], r["pipeline"], r["channel"], r["snr_db"]): r["psnr_db"] for r in csv.DictReader(f)}
+
+    full, part = rows("all"), rows("one")
+    assert len(full) == 16 and len(part) == 4 and all(full[k] == v for k, v in part.items())
+    assert len({v for k, v in full.items() if k[1] == "swin-jscc"}) == 8  # the draws differ from cell to cell
+    assert cell_seed(0, "0.png", "awgn", 9.0) != cell_seed(1, "0.png", "awgn", 9.0)
+
+
 @pytest.fixture
 def cdm_train_images(tmp_path: Path) -> Path:
     """A folder of training images for the refiner, which trains with the real LPIPS(alex) loss."""
