@@ -18,13 +18,14 @@ def open_step_log(path: Path, header: list[str], resume_step: int) -> tuple[IO[s
 
     Rows past ``resume_step`` are dropped first; a new file starts with ``header``.
     """
-    rows = [header]
+    found: list[list[str]] = []
     if path.exists():
         with path.open(newline="") as f:
-            rows = list(csv.reader(f)) or [header]
+            found = list(csv.reader(f))
+    rows = found or [header]  # an empty file (a stop before the first write) starts afresh too
     # A row cut short by a stop mid-write has fewer columns; it always lies past the checkpoint.
     kept = [rows[0], *(r for r in rows[1:] if len(r) == len(rows[0]) and int(r[0]) <= resume_step)]
-    if not path.exists() or len(kept) != len(rows):
+    if kept != found:
         with path.open("w", newline="") as f:
             csv.writer(f).writerows(kept)
     log_file = path.open("a", newline="")
