@@ -22,13 +22,14 @@ from benchmarks import (
     receiver_batching,
     rs_throughput,
     torch_thread,
+    training_precision,
 )
 from benchmarks.common import pin_to_one_core
 from semcom.allocator import tune_allocator
 
 BENCHMARKS = {"channel": channel_throughput, "rs": rs_throughput, "gateway": gateway_overhead,
               "models": model_speed, "batching": receiver_batching, "allocator": allocator,
-              "torch_thread": torch_thread}
+              "torch_thread": torch_thread, "training": training_precision}
 PINNED = {"channel", "rs"}
 
 

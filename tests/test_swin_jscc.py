@@ -145,6 +145,20 @@ def test_training_resumes_on_the_same_loss_curve(tmp_path: Path) -> None:
     assert (tmp_path / "b.safetensors").exists() and all(math.isfinite(v) for v in straight)
 
 
+def test_bf16_training_optimises_the_same_loss_and_resumes_on_its_curve(tmp_path: Path) -> None:
+    """bf16 autocast changes the arithmetic, not the objective: its first loss (same weights, crops and channel
+    draws) is within bfloat16's precision of float32's, and a bf16 run resumes on its own curve."""
+    from semcom.training.train_swin_jscc import parse_args, train
+
+    common = [*tiny_training_args(tmp_path, images=4), "--ckpt-every", "2"]
+    fp32 = train(parse_args([*common, "--run", str(tmp_path / "fp32"), "--steps", "1"]))
+    straight = train(parse_args([*common, "--run", str(tmp_path / "a"), "--steps", "4", "--precision", "bf16"]))
+    first = train(parse_args([*common, "--run", str(tmp_path / "b"), "--steps", "2", "--precision", "bf16"]))
+    resumed = train(parse_args([*common, "--run", str(tmp_path / "b"), "--steps", "4", "--precision", "bf16"]))
+    assert straight[0] == pytest.approx(fp32[0], rel=2e-2) and straight[0] != fp32[0]
+    assert first + resumed == straight
+
+
 def test_a_resumed_run_logs_each_step_once(tmp_path: Path) -> None:
     """Rows that reached the log after the last checkpoint (a stop between checkpoints) are dropped on resume, so
     the log stays one curve; a row cut short mid-write goes too."""
