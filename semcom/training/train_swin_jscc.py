@@ -12,7 +12,7 @@ a half cosine from ``--decay-start`` to ``--lr-min`` at ``--steps`` (the schedul
 is a function of the step, so resuming continues it). CUDA is used when present.
 ``--precision bf16`` runs the forward and backward passes under bfloat16
 autocast (weights, optimiser, channel and loss stay float32): on a CPU with
-native bfloat16 (AVX512-BF16 or AMX) a step takes about half the time
+native bfloat16 (AVX512-BF16 or AMX) a step is 1.6-1.8x faster
 (``python -m benchmarks --only training``); elsewhere it is slower.
 """
 
@@ -54,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--init", type=Path, help="start a new run from these weights (e.g. the shipped ones) "
                    "instead of random ones; the step count continues from theirs (--steps must be past it)")
     p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
-                   help="fp32, or bf16 autocast (about 2x faster on CPUs with native bfloat16; see the docstring)")
+                   help="fp32, or bf16 autocast (faster on CPUs with native bfloat16; see the docstring)")
     return p.parse_args(argv)
 
 
