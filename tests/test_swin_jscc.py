@@ -159,6 +159,16 @@ def test_bf16_training_optimises_the_same_loss_and_resumes_on_its_curve(tmp_path
     assert first + resumed == straight
 
 
+def test_an_unknown_precision_is_refused() -> None:
+    from semcom.training.precision import autocast
+    from semcom.training.train_swin_jscc import parse_args
+
+    with pytest.raises(ValueError, match="fp32"):
+        autocast(torch.device("cpu"), "fp16")
+    with pytest.raises(SystemExit):
+        parse_args(["--data", "d", "--run", "r", "--precision", "fp16"])
+
+
 def test_a_resumed_run_logs_each_step_once(tmp_path: Path) -> None:
     """Rows that reached the log after the last checkpoint (a stop between checkpoints) are dropped on resume, so
     the log stays one curve; a row cut short mid-write goes too."""
@@ -348,6 +358,23 @@ def test_cdm_training_stages_export_a_loadable_refiner(tiny_weights: Path, cdm_t
     out = tmp_path / "refiner.safetensors"
     assert len(train(parse_args([*common, "--stage", "2", "--steps", "2", "--export", str(out)]))) == 2
     assert load_refiner(out).config.steps == 4
+
+
+def test_cdm_training_in_bf16_follows_float32(tiny_weights: Path, cdm_train_images: Path, tmp_path: Path) -> None:
+    """Both stages under bf16 autocast: the same losses as float32 within bfloat16's precision, and the
+    exported file says how it was trained."""
+    from semcom.models.io import read_metadata
+    from semcom.training.train_cdm import parse_args, train
+
+    losses = {}
+    for precision in ("fp32", "bf16"):
+        common = ["--data", str(cdm_train_images), "--run", str(tmp_path / precision), "--batch", "2", "--crop", "32",
+                  "--jscc", str(tiny_weights / "jscc.safetensors"), "--threads", "1", "--precision", precision]
+        out = tmp_path / f"{precision}.safetensors"
+        stage1 = train(parse_args([*common, "--stage", "1", "--steps", "2"]))
+        losses[precision] = stage1 + train(parse_args([*common, "--stage", "2", "--steps", "2", "--export", str(out)]))
+        assert read_metadata(out)["training"]["precision"] == precision
+    assert losses["bf16"] == pytest.approx(losses["fp32"], rel=5e-2) and losses["bf16"] != losses["fp32"]
 
 
 def test_cdm_training_continues_exported_weights(tiny_weights: Path, cdm_train_images: Path,

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from semcom.models.swin_jscc import SwinJsccConfig
+from semcom.training.precision import PRECISIONS
 
 
 def add_common_args(p: argparse.ArgumentParser, ckpt_every: int, batch: int) -> None:
@@ -23,6 +24,8 @@ def add_common_args(p: argparse.ArgumentParser, ckpt_every: int, batch: int) -> 
     p.add_argument("--ckpt-every", type=int, default=ckpt_every)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--max-minutes", type=float, default=0, help="stop (after a checkpoint) past this wall time")
+    p.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                   help="fp32, or bf16 autocast: faster on hardware with native bfloat16 (semcom.training.precision)")
 
 
 def require_steps_ahead(steps: int, start: int, source: str) -> None:

@@ -10,7 +10,7 @@ prior encoder is frozen and gives the target z_0; a condition encoder (JSCC
 output only) and the few-step denoiser learn to produce z_0 by running the whole
 reverse chain from z_T ~ q(z_T | z_0); loss L1(z0_hat, z_0) + the stage-1 loss on
 the image restored with z0_hat. Same sampling of SNR, channel and bandwidth
-ratio as the JSCC training; checkpoints and resume as there.
+ratio as the JSCC training; checkpoints, resume and ``--precision`` as there.
 
 Continuing exported weights on a new JSCC (``--init``, e.g. the shipped file):
 
@@ -46,6 +46,7 @@ from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
 from semcom.training.cli import add_common_args, require_steps_ahead
 from semcom.training.conditions import draw_conditions
 from semcom.training.data import CropSampler
+from semcom.training.precision import autocast
 from semcom.training.step_log import open_step_log
 from semcom.training.train_swin_jscc import RATIOS
 
@@ -151,35 +152,38 @@ def train(args: argparse.Namespace) -> list[float]:
         cond = draw_conditions(generator, args.batch, jscc.config.snr_range_db, args.rayleigh_fraction, actives)
         snr, rayleigh, active, noise_gen = cond.snr_db.to(device), cond.rayleigh, cond.active, cond.noise
         with torch.no_grad():
-            latent = jscc.encode(x, snr, active)
-            received = simulate(latent.cpu(), snr.cpu(), rayleigh, args.coherence, noise_gen).to(device)
-            coarse = jscc.decode(received, snr, active)
+            with autocast(device, args.precision):
+                latent = jscc.encode(x, snr, active)
+            received = simulate(latent.float().cpu(), snr.cpu(), rayleigh, args.coherence, noise_gen).to(device)
+            with autocast(device, args.precision):
+                coarse = jscc.decode(received, snr, active).float()
 
         prior_loss = torch.zeros((), device=device)
-        if args.stage == 1:
-            prior = refiner.prior_gt(x, coarse)
-        else:
-            with torch.no_grad():
-                target = refiner.prior_gt(x, coarse)
-            cond = refiner.prior_cond(coarse)
-            t_last = schedule.steps - 1
-            z = schedule.add_noise(target, t_last, torch.randn(target.shape, generator=noise_gen).to(device))
-            for t in reversed(range(schedule.steps)):
-                z0_hat = refiner.denoiser(z, torch.full((args.batch,), t, dtype=torch.long, device=device), cond)
-                noise = torch.randn(target.shape, generator=noise_gen).to(device) if t > 0 else None
-                z = schedule.step(z0_hat, t, z, noise)
-            prior = z
-            prior_loss = F.l1_loss(prior, target)
-        out = refiner.restore(coarse, prior)
+        with autocast(device, args.precision):  # the passes; the losses below are float32
+            if args.stage == 1:
+                prior = refiner.prior_gt(x, coarse).float()
+            else:
+                with torch.no_grad():
+                    target = refiner.prior_gt(x, coarse).float()
+                cond = refiner.prior_cond(coarse)
+                t_last = schedule.steps - 1
+                z = schedule.add_noise(target, t_last, torch.randn(target.shape, generator=noise_gen).to(device))
+                for t in reversed(range(schedule.steps)):
+                    z0_hat = refiner.denoiser(z, torch.full((args.batch,), t, dtype=torch.long, device=device), cond)
+                    noise = torch.randn(target.shape, generator=noise_gen).to(device) if t > 0 else None
+                    z = schedule.step(z0_hat.float(), t, z, noise)
+                prior = z
+                prior_loss = F.l1_loss(prior, target)
+            out = refiner.restore(coarse, prior).float()
+            lp = perceptual(out * 2 - 1, x * 2 - 1).float().mean()
         l1 = F.l1_loss(out, x)
-        lp = perceptual(out * 2 - 1, x * 2 - 1).mean()
         loss = l1 + args.lpips_weight * lp + prior_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         step += 1
         losses.append(float(loss.detach()))
-        with torch.no_grad():
+        with torch.no_grad(), autocast(device, args.precision):
             coarse_lp = float(perceptual(coarse * 2 - 1, x * 2 - 1).mean())
         l1_v, lp_v, prior_v = (float(v.detach()) for v in (l1, lp, prior_loss))
         log.writerow([step, f"{losses[-1]:.5g}", f"{l1_v:.5g}", f"{lp_v:.5g}", f"{prior_v:.5g}",
@@ -199,7 +203,7 @@ def train(args: argparse.Namespace) -> list[float]:
     if args.export:
         info = {"stage": args.stage, "steps": step, "batch": args.batch, "crop": args.crop, "lr": args.lr,
                 "lpips_weight": args.lpips_weight, "jscc": args.jscc.name, "data": str(args.data),
-                "init": str(args.init) if args.init else None}
+                "init": str(args.init) if args.init else None, "precision": args.precision}
         # All of it, the stage-1 prior encoder too (TRAINING_ONLY), so stage 2 can go on elsewhere.
         save_weights(refiner, refiner.config.to_dict(), args.export, extra={"training": info})
         print(f"exported {args.export}")

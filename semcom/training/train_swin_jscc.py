@@ -10,10 +10,9 @@ the run resumes from it when started again, continuing the same loss curve;
 losses go to ``RUN/log.csv``. The learning rate is constant, or decays on
 a half cosine from ``--decay-start`` to ``--lr-min`` at ``--steps`` (the schedule
 is a function of the step, so resuming continues it). CUDA is used when present.
-``--precision bf16`` runs the forward and backward passes under bfloat16
-autocast (weights, optimiser, channel and loss stay float32): on a CPU with
-native bfloat16 (AVX512-BF16 or AMX) a step is 1.6-1.8x faster
-(``python -m benchmarks --only training``); elsewhere it is slower.
+``--precision bf16`` runs the passes under bfloat16 autocast
+(semcom.training.precision): on a CPU with native bfloat16 (AVX512-BF16 or
+AMX) a step is 1.6-1.8x faster (``python -m benchmarks --only training``).
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
 from semcom.training.cli import add_common_args, require_steps_ahead
 from semcom.training.conditions import StepConditions, draw_conditions
 from semcom.training.data import CropSampler
+from semcom.training.precision import autocast
 from semcom.training.step_log import open_step_log
 
 RATIOS = (1 / 16, 1 / 32)
@@ -53,8 +53,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "at full rate would undo some of the training")
     p.add_argument("--init", type=Path, help="start a new run from these weights (e.g. the shipped ones) "
                    "instead of random ones; the step count continues from theirs (--steps must be past it)")
-    p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
-                   help="fp32, or bf16 autocast (faster on CPUs with native bfloat16; see the docstring)")
     return p.parse_args(argv)
 
 
@@ -74,15 +72,14 @@ def step_loss(model: SwinJscc, x: torch.Tensor, cond: StepConditions, coherence:
     """The MSE of one training step: encode, the simulated channel, decode.
 
     Under ``bf16`` only the model's passes are autocast; the channel gets float32
-    symbols (its noise and fading are drawn as in float32 runs) and the loss is
-    float32, so both precisions optimise the same objective.
+    symbols (its noise and fading are drawn as in float32 runs) and the loss is float32.
     """
     device = x.device
     snr = cond.snr_db.to(device)
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+    with autocast(device, precision):
         latent = model.encode(x, snr, cond.active)
     received = simulate(latent.float().cpu(), cond.snr_db, cond.rayleigh, coherence, cond.noise).to(device)
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+    with autocast(device, precision):
         y = model.decode(received, snr, cond.active)
     return torch.mean((y.float() - x) ** 2)
 
