@@ -1,5 +1,9 @@
 """One Swin JSCC training step in bfloat16 autocast against float32, same run.
 
+``python -m benchmarks.training_precision --compile`` adds the trainer's
+``--compile`` (torch.compile of the encoder and decoder) in bf16; its first
+step compiles, which takes minutes unless the machine's inductor cache has it.
+
 The trainer's own step (``train_swin_jscc.step_loss``, then backward) on the
 shipped model's architecture and weights, a batch of 4 crops of 256x256 from the
 astronaut image at 1/16 over AWGN, alternating float32 and bf16 steps so both see
@@ -10,6 +14,7 @@ the figure says which this machine has.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from pathlib import Path
@@ -34,7 +39,7 @@ def crops() -> np.ndarray:
     return np.stack([image[y:y + CROP, x:x + CROP] for y, x in corners[:BATCH]])
 
 
-def run() -> dict[str, float | str]:
+def run(compiled: bool = False) -> dict[str, float | str]:
     import torch
 
     from semcom.models.io import load_weights, read_metadata
@@ -59,10 +64,16 @@ def run() -> dict[str, float | str]:
         return time.perf_counter() - start
 
     times: dict[str, list[float]] = {"fp32": [], "bf16": []}
+    if compiled:
+        times["bf16+compile"] = []
+        eager = (model.encode, model.decode)
+        fast = (torch.compile(model.encode), torch.compile(model.decode))
     for i in range(STEPS + 1):
-        for precision, samples in times.items():
-            elapsed = step(precision)
-            if i:  # the first of each is a warm-up
+        for mode, samples in times.items():
+            if compiled:
+                model.encode, model.decode = fast if mode == "bf16+compile" else eager
+            elapsed = step(mode.removesuffix("+compile"))
+            if i:  # the first of each is a warm-up (and, compiled, the compile)
                 samples.append(elapsed)
     fp32, bf16 = (statistics.median(times[p]) for p in ("fp32", "bf16"))
     result = {"fp32_step_s": fp32, "bf16_step_s": bf16, "fp32_over_bf16": fp32 / bf16,
@@ -70,4 +81,14 @@ def run() -> dict[str, float | str]:
     print(f"swin-jscc training step (batch {BATCH} x {CROP}x{CROP}, forward + backward) on "
           f"{torch.get_num_threads()} torch threads, native bf16: {result['native_bf16']}: "
           f"fp32 {fp32:.3f} s, bf16 autocast {bf16:.3f} s -> bf16 is {fp32 / bf16:.2f}x as fast")
+    if compiled:
+        both = statistics.median(times["bf16+compile"])
+        result.update({"bf16_compiled_step_s": both, "bf16_over_bf16_compiled": bf16 / both})
+        print(f"  bf16 + torch.compile {both:.3f} s -> {bf16 / both:.2f}x bf16's speed, {fp32 / both:.2f}x fp32's")
     return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compile", action="store_true", help="also time bf16 with torch.compile")
+    run(parser.parse_args().compile)

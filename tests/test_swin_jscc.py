@@ -159,6 +159,21 @@ def test_bf16_training_optimises_the_same_loss_and_resumes_on_its_curve(tmp_path
     assert first + resumed == straight
 
 
+@pytest.mark.slow
+def test_compiled_training_follows_eager(tmp_path: Path) -> None:
+    """--compile (minutes of compiling on a machine without the inductor cache) trains the same model: the same
+    losses to float rounding, and weights that load into the plain model."""
+    from semcom.models.swin_jscc import SwinJscc
+    from semcom.training.train_swin_jscc import parse_args, train
+
+    common = [*tiny_training_args(tmp_path, images=4), "--steps", "3"]
+    eager = train(parse_args([*common, "--run", str(tmp_path / "a")]))
+    out = tmp_path / "compiled.safetensors"
+    compiled = train(parse_args([*common, "--run", str(tmp_path / "b"), "--compile", "--export", str(out)]))
+    assert compiled == pytest.approx(eager, rel=1e-5)
+    assert SwinJscc.from_file(out) is not None
+
+
 def test_an_unknown_precision_is_refused() -> None:
     from semcom.training.precision import autocast
     from semcom.training.train_swin_jscc import parse_args
