@@ -1,15 +1,15 @@
 """One Swin JSCC training step in bfloat16 autocast against float32, same run.
 
-``python -m benchmarks.training_precision --compile`` adds the trainer's
-``--compile`` (torch.compile of the encoder and decoder) in bf16; its first
-step compiles, which takes minutes unless the machine's inductor cache has it.
-
 The trainer's own step (``train_swin_jscc.step_loss``, then backward) on the
 shipped model's architecture and weights, a batch of 4 crops of 256x256 from the
 astronaut image at 1/16 over AWGN, alternating float32 and bf16 steps so both see
 the same machine state. Median of 5 steps each after one warm-up of each.
 bfloat16 is fast only where the CPU has it natively (AVX512-BF16 or AMX flags);
 the figure says which this machine has.
+
+``python -m benchmarks.training_precision --compile`` adds the trainer's
+``--compile`` (torch.compile of the encoder and decoder) in bf16; its first
+step compiles, which takes minutes unless the machine's inductor cache has it.
 """
 
 from __future__ import annotations
