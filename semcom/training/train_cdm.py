@@ -41,14 +41,13 @@ from semcom.models.io import load_weights, read_metadata, save_weights
 from semcom.models.swin_jscc import SwinJscc, SwinJsccConfig
 from semcom.pipelines.swin_jscc import SHIPPED_WEIGHTS
 from semcom.schedulers.few_step import FewStepSchedule
-from semcom.training.channel import simulate
 from semcom.training.checkpoint import load_checkpoint, restore, save_checkpoint
 from semcom.training.cli import add_common_args, require_steps_ahead
 from semcom.training.conditions import draw_conditions
 from semcom.training.data import CropSampler
 from semcom.training.precision import autocast
 from semcom.training.step_log import open_step_log
-from semcom.training.train_swin_jscc import RATIOS
+from semcom.training.train_swin_jscc import RATIOS, round_trip
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -150,13 +149,9 @@ def train(args: argparse.Namespace) -> list[float]:
         t0 = time.perf_counter()
         x = sampler.batch(args.batch).to(device)
         cond = draw_conditions(generator, args.batch, jscc.config.snr_range_db, args.rayleigh_fraction, actives)
-        snr, rayleigh, active, noise_gen = cond.snr_db.to(device), cond.rayleigh, cond.active, cond.noise
+        noise_gen = cond.noise
         with torch.no_grad():
-            with autocast(device, args.precision):
-                latent = jscc.encode(x, snr, active)
-            received = simulate(latent.float().cpu(), snr.cpu(), rayleigh, args.coherence, noise_gen).to(device)
-            with autocast(device, args.precision):
-                coarse = jscc.decode(received, snr, active).float()
+            coarse = round_trip(jscc, x, cond, args.coherence, args.precision)
 
         prior_loss = torch.zeros((), device=device)
         with autocast(device, args.precision):  # the passes; the losses below are float32

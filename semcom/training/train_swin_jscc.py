@@ -69,12 +69,12 @@ def learning_rate(step: int, args: argparse.Namespace) -> float:
     return ramp * (args.lr_min + 0.5 * (args.lr - args.lr_min) * (1 + math.cos(math.pi * progress)))
 
 
-def step_loss(model: SwinJscc, x: torch.Tensor, cond: StepConditions, coherence: int,
-              precision: str = "fp32") -> torch.Tensor:
-    """The MSE of one training step: encode, the simulated channel, decode.
+def round_trip(model: SwinJscc, x: torch.Tensor, cond: StepConditions, coherence: int,
+               precision: str = "fp32") -> torch.Tensor:
+    """Encode, the simulated channel, decode: the JSCC's float32 output (both trainers use it).
 
     Under ``bf16`` only the model's passes are autocast; the channel gets float32
-    symbols (its noise and fading are drawn as in float32 runs) and the loss is float32.
+    symbols, so its noise and fading are drawn as in float32 runs.
     """
     device = x.device
     snr = cond.snr_db.to(device)
@@ -82,8 +82,13 @@ def step_loss(model: SwinJscc, x: torch.Tensor, cond: StepConditions, coherence:
         latent = model.encode(x, snr, cond.active)
     received = simulate(latent.float().cpu(), cond.snr_db, cond.rayleigh, coherence, cond.noise).to(device)
     with autocast(device, precision):
-        y = model.decode(received, snr, cond.active)
-    return torch.mean((y.float() - x) ** 2)
+        return model.decode(received, snr, cond.active).float()
+
+
+def step_loss(model: SwinJscc, x: torch.Tensor, cond: StepConditions, coherence: int,
+              precision: str = "fp32") -> torch.Tensor:
+    """The MSE of one training step (float32)."""
+    return torch.mean((round_trip(model, x, cond, coherence, precision) - x) ** 2)
 
 
 def train(args: argparse.Namespace) -> list[float]:
